@@ -1,0 +1,89 @@
+"""``masthead build`` and ``masthead serve``: thin wrappers over MkDocs."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+from ..errors import ConfigError
+from . import SubParsers, add_config_option
+
+
+def register(sub: SubParsers) -> None:
+    build = sub.add_parser(
+        "build",
+        help="build the site (and the email issues) with MkDocs",
+        description="Build the site into site_dir (build/site by default) with MkDocs.",
+    )
+    add_config_option(build)
+    build.add_argument("--strict", action="store_true", help="fail on any warning")
+    build.add_argument("-d", "--site-dir", metavar="DIR", help="override site_dir")
+    build.add_argument("-q", "--quiet", action="store_true", help="only show errors")
+    build.set_defaults(handler=run_build)
+
+    serve = sub.add_parser(
+        "serve",
+        help="preview the site with live reload (mkdocs serve)",
+        description="Serve the site with live reload while you write.",
+    )
+    add_config_option(serve)
+    serve.add_argument(
+        "-a", "--dev-addr", default="127.0.0.1:8000", metavar="IP:PORT",
+        help="address to serve on (default: %(default)s)",
+    )
+    serve.add_argument("--strict", action="store_true", help="fail on any warning")
+    serve.set_defaults(handler=run_serve)
+
+
+def _config_file(args: argparse.Namespace) -> str:
+    path = Path(args.config_file)
+    if not path.is_file():
+        raise ConfigError(
+            "no such file; expected an MkDocs configuration (run from the project folder "
+            "or pass -f FILE)",
+            path=path,
+        )
+    return str(path)
+
+
+def _setup_logging(quiet: bool) -> None:
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    from mkdocs.__main__ import ColorFormatter  # type: ignore[attr-defined]
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(ColorFormatter())
+    log = logging.getLogger("mkdocs")
+    if not any(isinstance(h, logging.StreamHandler) for h in log.handlers):
+        log.addHandler(handler)
+    log.setLevel(logging.ERROR if quiet else logging.INFO)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    config_file = _config_file(args)
+    _setup_logging(args.quiet)
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    overrides: dict[str, object] = {"strict": args.strict}
+    if args.site_dir:
+        overrides["site_dir"] = args.site_dir
+    try:
+        config = load_config(config_file, **overrides)  # type: ignore[arg-type]
+        build(config)
+    except ConfigurationError as exc:
+        raise ConfigError(str(exc), path=config_file) from exc
+    except Abort as exc:
+        raise ConfigError(f"build aborted: {exc}", path=config_file) from exc
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    config_file = _config_file(args)
+    _setup_logging(False)
+    from mkdocs.commands.serve import serve
+
+    serve(config_file=config_file, dev_addr=args.dev_addr, strict=args.strict)  # type: ignore[arg-type]
+    return 0

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .support import ARTIFACTS, CHROMIUM_ARGS, chromium_path, copy_project
+
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A fresh copy of the example project in a temporary folder."""
+    return copy_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium (Debian's), driven through Playwright."""
+    exe = chromium_path()
+    if exe is None:
+        pytest.fail("Chromium is not installed: run 'make browser' (or 'make test')")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def artifacts(request: pytest.FixtureRequest) -> Path:
+    """A folder for screenshots and other test artefacts (not committed)."""
+    folder = ARTIFACTS / request.node.name.replace("/", "_").replace("[", "-").rstrip("]")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

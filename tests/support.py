@@ -1,0 +1,91 @@
+"""Helpers the tests share: a copy of the example project, a real MkDocs
+build, a static HTTP server on loopback, and headless Chromium."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import logging
+import os
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+ARTIFACTS = REPO / "tests" / "artifacts"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def copy_project(dest: Path) -> Path:
+    """Copy the example project (mkdocs.yml, content/, theme/) into ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(REPO / "mkdocs.yml", dest / "mkdocs.yml")
+    shutil.copytree(REPO / "content", dest / "content")
+    shutil.copytree(REPO / "theme", dest / "theme")
+    return dest
+
+
+def build_site(project: Path, *, strict: bool = True, **overrides: Any) -> Path:
+    """Run a real ``mkdocs build`` of ``project``; return the site folder.
+
+    Warnings fail the build in strict mode (MkDocs raises ``Abort``).
+    """
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    site_dir = overrides.pop("site_dir", project / "build" / "site")
+    cwd = os.getcwd()
+    os.chdir(project)
+    try:
+        config = load_config(
+            str(project / "mkdocs.yml"), site_dir=str(site_dir), strict=strict, **overrides
+        )
+        build(config)
+    finally:
+        os.chdir(cwd)
+    return Path(site_dir)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        logging.getLogger("tests.http").debug(format, *args)
+
+
+@contextlib.contextmanager
+def serve_directory(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` over HTTP on 127.0.0.1; yield the base URL (ending in /)."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
