@@ -1,0 +1,1 @@
+"""masthead's benchmarks. Run them all with ``make bench`` (``python -m bench``)."""

@@ -1,0 +1,1 @@
+"""Newsletter issues: the issue model, scaffolds, the email issue and sending."""

@@ -1,0 +1,105 @@
+"""Shared plumbing for masthead's custom fences (```diagram, ```reading, ...).
+
+The fences are pymdownx.superfences custom fences. A plugin registers its
+fence in ``on_config`` with :func:`register_fence`; the formatter receives no
+page, so plugins that need one (for error messages naming the page and line)
+set :data:`current_page` in ``on_page_markdown`` through :func:`page_scope`,
+and use :func:`fence_line` to find the line of a fence in the page source.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+
+SUPERFENCES = "pymdownx.superfences"
+
+Formatter = Callable[..., str]
+Validator = Callable[..., bool]
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a fence formatter may want to know about the page being rendered."""
+
+    src_path: str
+    """Path of the page source relative to docs_dir (``blog/posts/x.md``)."""
+    markdown: str
+    """The page's Markdown as the fences see it (after front matter)."""
+    body_line: int = 1
+    """Line of the file where ``markdown`` starts (front matter shifts it)."""
+
+
+current_page: contextvars.ContextVar[PageContext | None] = contextvars.ContextVar(
+    "masthead_current_page", default=None
+)
+
+
+def register_fence(
+    config: MkDocsConfig,
+    name: str,
+    formatter: Formatter,
+    *,
+    validator: Validator | None = None,
+    css_class: str | None = None,
+) -> None:
+    """Add (or replace) the superfences custom fence ``name`` in the site's Markdown config."""
+    if SUPERFENCES not in config.markdown_extensions:
+        config.markdown_extensions.append(SUPERFENCES)
+    options = config.mdx_configs.setdefault(SUPERFENCES, {})
+    fences: list[dict[str, Any]] = options.setdefault("custom_fences", [])
+    fences[:] = [f for f in fences if f.get("name") != name]
+    entry: dict[str, Any] = {"name": name, "class": css_class or f"mh-{name}", "format": formatter}
+    if validator is not None:
+        entry["validator"] = validator
+    fences.append(entry)
+
+
+def accept_options(*allowed: str) -> Validator:
+    """A superfences validator that keeps the listed ``key="value"`` options.
+
+    Without a validator, superfences drops options on the fence line, and a
+    fence with unknown options falls back to inline code; this one keeps
+    the allowed ones and rejects others, so a typo shows up instead of
+    silently vanishing.
+    """
+
+    def validate(language: str, inputs: dict[str, str], options: dict[str, Any],
+                 attrs: dict[str, Any], md: Any) -> bool:
+        for key, value in inputs.items():
+            if key not in allowed:
+                return False
+            options[key] = value
+        return True
+
+    return validate
+
+
+def fence_line(ctx: PageContext | None, name: str, source: str) -> int | None:
+    """1-based line in the page's file where the fence ``name`` holding ``source`` opens."""
+    if ctx is None:
+        return None
+    lines = ctx.markdown.splitlines()
+    opener = re.compile(rf"^\s*(`{{3,}}|~{{3,}})\s*\{{?\s*\.?{re.escape(name)}\b")
+    first = source.strip().splitlines()[0].strip() if source.strip() else ""
+    candidates = [i for i, line in enumerate(lines) if opener.match(line)]
+    for i in candidates:
+        following = next((ln.strip() for ln in lines[i + 1 :] if ln.strip()), "")
+        if not first or following == first:
+            return ctx.body_line + i
+    return ctx.body_line + candidates[0] if candidates else None
+
+
+def error_box(title: str, detail: str) -> str:
+    """The HTML shown in place of a broken component under ``mkdocs serve``."""
+    return (
+        '<div class="admonition failure mh-error" role="alert">'
+        f'<p class="admonition-title">{html.escape(title)}</p>'
+        f"<pre><code>{html.escape(detail)}</code></pre></div>"
+    )
