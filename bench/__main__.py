@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "generator"))
 
-from masthead._io import atomic_write  # noqa: E402
+from masthead._io import atomic_write
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "performance.md"
@@ -44,7 +44,9 @@ def _sections(text: str) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {available()})")
+    parser.add_argument(
+        "names", nargs="*", help=f"benchmarks to run (default: all of {available()})"
+    )
     args = parser.parse_args(argv)
     names = args.names or available()
     unknown = sorted(set(names) - set(available()))
@@ -63,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         sections[name] = body + stamp
         print(body)
     text = HEADER + "".join(
-        f"\n<!-- bench:{name} -->\n{sections[name]}<!-- /bench:{name} -->\n" for name in sorted(sections)
+        f"\n<!-- bench:{name} -->\n{sections[name]}<!-- /bench:{name} -->\n"
+        for name in sorted(sections)
     )
     atomic_write(DOC, text)
     print(f"bench: wrote {DOC.relative_to(ROOT)}")

@@ -65,4 +65,3 @@ def test_unknown_verb_is_rejected() -> None:
     result = _run("frobnicate")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
-

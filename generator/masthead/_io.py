@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -25,10 +26,8 @@ def atomic_write(path: str | Path, data: str | bytes, *, encoding: str = "utf-8"
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     return target
 
@@ -52,8 +51,6 @@ def write_new(path: str | Path, data: str, *, encoding: str = "utf-8") -> Path:
         os.chmod(tmp, 0o644)
         os.link(tmp, target)  # fails with FileExistsError instead of replacing
     finally:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
     return target

@@ -16,9 +16,7 @@ from collections.abc import Sequence
 from . import __version__
 from .errors import MastheadError
 
-COMMAND_MODULES: tuple[str, ...] = (
-    "masthead.commands.site",
-)
+COMMAND_MODULES: tuple[str, ...] = ("masthead.commands.site",)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -245,7 +245,9 @@ def load_posts(docs_dir: str | Path, layout: BlogLayout | None = None) -> list[P
     docs = Path(docs_dir)
     lay = layout or BlogLayout()
     folder = docs / lay.posts_dir
-    posts = [load_post(p, docs, lay) for p in sorted(folder.rglob("*.md"))] if folder.is_dir() else []
+    posts = (
+        [load_post(p, docs, lay) for p in sorted(folder.rglob("*.md"))] if folder.is_dir() else []
+    )
     return sorted(posts, key=lambda p: (p.date, p.slug), reverse=True)
 
 

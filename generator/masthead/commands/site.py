@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from ..errors import ConfigError
 from . import SubParsers, add_config_option
@@ -30,7 +31,10 @@ def register(sub: SubParsers) -> None:
     )
     add_config_option(serve)
     serve.add_argument(
-        "-a", "--dev-addr", default="127.0.0.1:8000", metavar="IP:PORT",
+        "-a",
+        "--dev-addr",
+        default="127.0.0.1:8000",
+        metavar="IP:PORT",
         help="address to serve on (default: %(default)s)",
     )
     serve.add_argument("--strict", action="store_true", help="fail on any warning")
@@ -50,7 +54,7 @@ def _config_file(args: argparse.Namespace) -> str:
 
 def _setup_logging(quiet: bool) -> None:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    from mkdocs.__main__ import ColorFormatter  # type: ignore[attr-defined]
+    from mkdocs.__main__ import ColorFormatter
 
     handler = logging.StreamHandler()
     handler.setFormatter(ColorFormatter())
@@ -67,11 +71,11 @@ def run_build(args: argparse.Namespace) -> int:
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
 
-    overrides: dict[str, object] = {"strict": args.strict}
+    overrides: dict[str, Any] = {"strict": args.strict}
     if args.site_dir:
         overrides["site_dir"] = args.site_dir
     try:
-        config = load_config(config_file, **overrides)  # type: ignore[arg-type]
+        config = load_config(config_file, **overrides)
         build(config)
     except ConfigurationError as exc:
         raise ConfigError(str(exc), path=config_file) from exc
@@ -85,5 +89,5 @@ def run_serve(args: argparse.Namespace) -> int:
     _setup_logging(False)
     from mkdocs.commands.serve import serve
 
-    serve(config_file=config_file, dev_addr=args.dev_addr, strict=args.strict)  # type: ignore[arg-type]
+    serve(config_file=config_file, dev_addr=args.dev_addr, strict=args.strict)
     return 0

@@ -70,8 +70,13 @@ def accept_options(*allowed: str) -> Validator:
     silently vanishing.
     """
 
-    def validate(language: str, inputs: dict[str, str], options: dict[str, Any],
-                 attrs: dict[str, Any], md: Any) -> bool:
+    def validate(
+        language: str,
+        inputs: dict[str, str],
+        options: dict[str, Any],
+        attrs: dict[str, Any],
+        md: Any,
+    ) -> bool:
         for key, value in inputs.items():
             if key not in allowed:
                 return False
