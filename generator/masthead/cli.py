@@ -16,7 +16,10 @@ from collections.abc import Sequence
 from . import __version__
 from .errors import MastheadError
 
-COMMAND_MODULES: tuple[str, ...] = ("masthead.commands.site",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "masthead.commands.site",
+    "masthead.commands.new",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
