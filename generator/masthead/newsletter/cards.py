@@ -1,0 +1,364 @@
+"""Static cards for ```` ```tweet ```` and ```` ```video ```` fences.
+
+A card is plain HTML: no third-party JavaScript, no iframe, and nothing loaded
+from another host until the reader clicks. Avatars and thumbnails are local
+files (relative to the page, or to the docs folder); without an avatar the
+tweet card shows the author's initials.
+
+```` ```tweet ````::
+
+    author: Kelsey Hightower
+    handle: kelseyhightower
+    date: 2022-11-08
+    url: https://twitter.com/kelseyhightower/status/1590000000000000000
+    avatar: ../../assets/images/avatars/kelsey.png   # optional, local
+    text: |
+      The best Kubernetes cluster is the one you don't have to think about.
+    replies: 12       # optional counts
+    retweets: 1200
+    likes: 5400
+
+```` ```video ````::
+
+    url: https://www.youtube.com/watch?v=abc
+    title: Containers from scratch, a workshop
+    thumbnail: ../../assets/images/workshop.png       # optional, local
+    duration: "1:02:13"                                 # optional
+    source: YouTube                                     # optional, from the host otherwise
+
+Markup (the contract the email step relies on)::
+
+    <figure class="mh-card mh-tweet" data-href="TWEET URL"> ... </figure>
+    <figure class="mh-card mh-video" data-href="VIDEO URL" data-thumbnail="SITE PATH"> ... </figure>
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+TWEET_KEYS = ("author", "handle", "date", "text", "url", "avatar", "replies", "retweets", "likes")
+VIDEO_KEYS = ("url", "title", "thumbnail", "duration", "source")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".avif", ".svg")
+
+
+class CardError(ValueError):
+    """A card's YAML is invalid; ``line`` is 1-based inside the fence body."""
+
+    def __init__(self, message: str, line: int = 1):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass(frozen=True)
+class LocalImage:
+    """An image file of the site: its path in the docs folder (= in the built site)."""
+
+    docs_path: str
+    """Path relative to the docs folder, posix, e.g. ``assets/images/workshop.png``."""
+
+
+@dataclass(frozen=True)
+class Tweet:
+    author: str
+    handle: str
+    date: date
+    text: str
+    url: str
+    avatar: LocalImage | None = None
+    replies: int | None = None
+    retweets: int | None = None
+    likes: int | None = None
+
+
+@dataclass(frozen=True)
+class Video:
+    url: str
+    title: str
+    thumbnail: LocalImage | None = None
+    duration: str | None = None
+    source: str = ""
+
+
+def _load(source: str, allowed: tuple[str, ...], kind: str) -> tuple[dict[str, Any], str]:
+    try:
+        data = yaml.safe_load(source) if source.strip() else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise CardError(
+            f"invalid YAML in ```{kind}: {getattr(exc, 'problem', exc)}",
+            (mark.line + 1) if mark is not None else 1,
+        ) from exc
+    if not isinstance(data, dict):
+        raise CardError(f"expected ```{kind} to hold 'key: value' lines ({', '.join(allowed)})", 1)
+    for key in data:
+        if key not in allowed:
+            raise CardError(
+                f"unknown key {key!r} in ```{kind}; expected: {', '.join(allowed)}",
+                _line_of(source, str(key)),
+            )
+    return data, source
+
+
+def _line_of(source: str, key: str) -> int:
+    for number, line in enumerate(source.splitlines(), start=1):
+        if re.match(rf"^{re.escape(key)}\s*:", line):
+            return number
+    return 1
+
+
+def _text(data: Mapping[str, Any], source: str, key: str, kind: str, *, required: bool) -> str:
+    value = data.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise CardError(f"```{kind} needs '{key}:'", _line_of(source, key) if value else 1)
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise CardError(f"expected '{key}:' to be text, got {value!r}", _line_of(source, key))
+    return str(value).strip()
+
+
+def _web_url(data: Mapping[str, Any], source: str, kind: str) -> str:
+    url = _text(data, source, "url", kind, required=True)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise CardError(
+            f"expected 'url:' to be an absolute https:// link, got {url!r}",
+            _line_of(source, "url"),
+        )
+    return url
+
+
+def _count(data: Mapping[str, Any], source: str, key: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise CardError(
+            f"expected '{key}:' to be a whole number (e.g. {key}: 1200), got {value!r}",
+            _line_of(source, key),
+        )
+    return value
+
+
+def resolve_image(
+    value: str, *, page_src: str, docs_dir: Path, key: str, source: str
+) -> LocalImage:
+    """A local image: relative to the page's source file, else to the docs folder."""
+    if re.match(r"^[a-z][a-z0-9+.-]*:|^//", value, re.IGNORECASE):
+        raise CardError(
+            f"'{key}:' must be a local image file under the docs folder, not {value!r}: "
+            "cards load nothing from another host",
+            _line_of(source, key),
+        )
+    if not value.lower().endswith(IMAGE_SUFFIXES):
+        raise CardError(
+            f"expected '{key}:' to be an image ({', '.join(IMAGE_SUFFIXES)}), got {value!r}",
+            _line_of(source, key),
+        )
+    candidates = []
+    if not value.startswith("/"):
+        page_dir = posixpath.dirname(page_src)
+        candidates.append(posixpath.normpath(posixpath.join(page_dir, value)))
+    candidates.append(posixpath.normpath(value.lstrip("/")))
+    for candidate in candidates:
+        if candidate.startswith("..") or candidate.startswith("/"):
+            continue
+        if (docs_dir / candidate).is_file():
+            return LocalImage(candidate)
+    raise CardError(
+        f"no image file {value!r}; expected a path relative to the page or to the docs "
+        f"folder (looked for {', '.join(repr(c) for c in candidates)})",
+        _line_of(source, key),
+    )
+
+
+def parse_tweet(source: str, *, page_src: str, docs_dir: Path) -> Tweet:
+    """Validate the YAML of a ```tweet fence; raise :class:`CardError` with the line."""
+    data, _ = _load(source, TWEET_KEYS, "tweet")
+    author = _text(data, source, "author", "tweet", required=True)
+    handle = _text(data, source, "handle", "tweet", required=True).lstrip("@")
+    if not re.fullmatch(r"[A-Za-z0-9_]{1,30}", handle):
+        raise CardError(
+            f"expected 'handle:' like @kelseyhightower, got {handle!r}", _line_of(source, "handle")
+        )
+    raw_date = data.get("date")
+    if isinstance(raw_date, datetime):
+        when = raw_date.date()
+    elif isinstance(raw_date, date):
+        when = raw_date
+    else:
+        raise CardError(
+            f"expected 'date:' like 2022-11-08, got {raw_date!r}",
+            _line_of(source, "date"),
+        )
+    text = _text(data, source, "text", "tweet", required=True)
+    url = _web_url(data, source, "tweet")
+    avatar_value = _text(data, source, "avatar", "tweet", required=False)
+    avatar = (
+        resolve_image(
+            avatar_value, page_src=page_src, docs_dir=docs_dir, key="avatar", source=source
+        )
+        if avatar_value
+        else None
+    )
+    return Tweet(
+        author=author,
+        handle=handle,
+        date=when,
+        text=text,
+        url=url,
+        avatar=avatar,
+        replies=_count(data, source, "replies"),
+        retweets=_count(data, source, "retweets"),
+        likes=_count(data, source, "likes"),
+    )
+
+
+_HOSTS = {
+    "youtube.com": "YouTube",
+    "youtu.be": "YouTube",
+    "vimeo.com": "Vimeo",
+    "peertube": "PeerTube",
+    "twitch.tv": "Twitch",
+}
+
+
+def _source_name(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    for key, name in _HOSTS.items():
+        if key in host:
+            return name
+    return host
+
+
+def parse_video(source: str, *, page_src: str, docs_dir: Path) -> Video:
+    """Validate the YAML of a ```video fence; raise :class:`CardError` with the line."""
+    data, _ = _load(source, VIDEO_KEYS, "video")
+    url = _web_url(data, source, "video")
+    title = _text(data, source, "title", "video", required=True)
+    thumb_value = _text(data, source, "thumbnail", "video", required=False)
+    thumbnail = (
+        resolve_image(
+            thumb_value, page_src=page_src, docs_dir=docs_dir, key="thumbnail", source=source
+        )
+        if thumb_value
+        else None
+    )
+    duration = _text(data, source, "duration", "video", required=False) or None
+    if duration is not None and not re.fullmatch(r"(\d+:)?\d{1,2}:\d{2}", duration):
+        raise CardError(
+            f'expected \'duration:\' like "1:02:13" or "12:30" (quoted), got {duration!r}',
+            _line_of(source, "duration"),
+        )
+    src = _text(data, source, "source", "video", required=False) or _source_name(url)
+    return Video(url=url, title=title, thumbnail=thumbnail, duration=duration, source=src)
+
+
+def _initials(name: str) -> str:
+    parts = [p for p in re.split(r"\s+", name) if p]
+    letters = "".join(p[0] for p in parts[:2]) or "?"
+    return letters.upper()
+
+
+def _count_html(label: str, value: int | None) -> str:
+    if value is None:
+        return ""
+    return (
+        f'<span class="mh-tweet__count mh-tweet__count--{label.lower()}">'
+        f"<strong>{value:,}</strong> {label}</span>"
+    )
+
+
+def tweet_html(tweet: Tweet, url_for: Callable[[str], str]) -> str:
+    """The card; ``url_for(docs_path)`` gives an image's URL relative to the page."""
+    esc = html.escape
+    if tweet.avatar is not None:
+        avatar = (
+            f'<img class="mh-tweet__avatar" src="{esc(url_for(tweet.avatar.docs_path))}" '
+            f'alt="" width="48" height="48" loading="lazy">'
+        )
+    else:
+        avatar = (
+            f'<span class="mh-tweet__avatar mh-tweet__initials" aria-hidden="true">'
+            f"{esc(_initials(tweet.author))}</span>"
+        )
+    paragraphs = "".join(
+        f"<p>{esc(p.strip()).replace(chr(10), '<br>')}</p>"
+        for p in re.split(r"\n\s*\n", tweet.text)
+        if p.strip()
+    )
+    counts = "".join(
+        _count_html(label, value)
+        for label, value in (
+            ("Replies", tweet.replies),
+            ("Retweets", tweet.retweets),
+            ("Likes", tweet.likes),
+        )
+    )
+    day = f"{tweet.date:%B} {tweet.date.day}, {tweet.date.year}"
+    return (
+        f'<figure class="mh-card mh-tweet" data-href="{esc(tweet.url)}">'
+        f'<div class="mh-tweet__head">{avatar}'
+        f'<span class="mh-tweet__who"><span class="mh-tweet__name">{esc(tweet.author)}</span>'
+        f'<span class="mh-tweet__handle">@{esc(tweet.handle)}</span></span></div>'
+        f'<blockquote class="mh-tweet__text">{paragraphs}</blockquote>'
+        f'<figcaption class="mh-tweet__foot">'
+        f'<a class="mh-tweet__date" href="{esc(tweet.url)}" rel="noopener">'
+        f'<time datetime="{tweet.date.isoformat()}">{day}</time></a>'
+        + (f'<span class="mh-tweet__counts">{counts}</span>' if counts else "")
+        + "</figcaption></figure>"
+    )
+
+
+def video_html(
+    video: Video,
+    url_for: Callable[[str], str],
+    site_path: Callable[[str], str] = lambda docs_path: docs_path,
+) -> str:
+    """The card: a local thumbnail (or a plain panel) linking to the video, and its title.
+
+    ``url_for(docs_path)`` is the thumbnail's URL from the page; ``site_path(docs_path)``
+    its path in the built site (``data-thumbnail``, for the email step).
+    """
+    esc = html.escape
+    data_thumb = (
+        f' data-thumbnail="{esc(site_path(video.thumbnail.docs_path))}"'
+        if video.thumbnail is not None
+        else ""
+    )
+    if video.thumbnail is not None:
+        picture = (
+            f'<img class="mh-video__thumb" src="{esc(url_for(video.thumbnail.docs_path))}" '
+            f'alt="{esc(video.title)}" loading="lazy">'
+        )
+    else:
+        picture = f'<span class="mh-video__thumb mh-video__thumb--none">{esc(video.title)}</span>'
+    meta = " · ".join(x for x in (video.source, video.duration) if x)
+    return (
+        f'<figure class="mh-card mh-video" data-href="{esc(video.url)}"{data_thumb}>'
+        f'<a class="mh-video__link" href="{esc(video.url)}" rel="noopener" '
+        f'aria-label="Watch: {esc(video.title)}">{picture}'
+        f'<span class="mh-video__play" aria-hidden="true"></span></a>'
+        f'<figcaption class="mh-video__caption">'
+        f'<a href="{esc(video.url)}" rel="noopener">{esc(video.title)}</a>'
+        + (f'<span class="mh-video__meta">{esc(meta)}</span>' if meta else "")
+        + "</figcaption></figure>"
+    )
+
+
+def relative_url(docs_path: str, page_url: str) -> str:
+    """URL of the site file ``docs_path`` as seen from the page at site URL ``page_url``."""
+    base = PurePosixPath("/" + page_url)
+    base_dir = str(base) if page_url.endswith("/") or not page_url else str(base.parent)
+    return posixpath.relpath("/" + docs_path, base_dir)
