@@ -19,6 +19,7 @@ from .errors import MastheadError
 COMMAND_MODULES: tuple[str, ...] = (
     "masthead.commands.site",
     "masthead.commands.new",
+    "masthead.commands.diagrams",
 )
 
 

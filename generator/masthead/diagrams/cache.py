@@ -1,0 +1,79 @@
+"""The on-disk diagram cache: ``<key>.svg``, ``<key>.png`` and ``<key>.json``.
+
+It lives under the project's ``.cache/masthead/diagrams/`` (never in docs_dir,
+which ``mkdocs serve`` watches). The JSON file is written last, so an entry
+without it is incomplete and counts as a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .._io import atomic_write
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A diagram rendered for the web (SVG) and for email (2x PNG)."""
+
+    key: str
+    svg: bytes
+    png: bytes
+    width: int
+    """CSS pixels of the SVG (and half the PNG's pixel width)."""
+    height: int
+    png_width: int
+    png_height: int
+
+    @property
+    def name(self) -> str:
+        """Content-hash file stem shared by the SVG and the PNG (the SVG fixes the PNG)."""
+        return hashlib.sha256(self.svg).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class _Meta:
+    width: int
+    height: int
+    png_width: int
+    png_height: int
+
+
+class DiagramCache:
+    """Rendered diagrams by cache key, in ``folder``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _paths(self, key: str) -> tuple[Path, Path, Path]:
+        return (
+            self.folder / f"{key}.svg",
+            self.folder / f"{key}.png",
+            self.folder / f"{key}.json",
+        )
+
+    def get(self, key: str) -> Rendered | None:
+        svg_path, png_path, meta_path = self._paths(key)
+        try:
+            meta = _Meta(**json.loads(meta_path.read_text(encoding="utf-8")))
+            return Rendered(
+                key=key,
+                svg=svg_path.read_bytes(),
+                png=png_path.read_bytes(),
+                width=meta.width,
+                height=meta.height,
+                png_width=meta.png_width,
+                png_height=meta.png_height,
+            )
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def put(self, rendered: Rendered) -> None:
+        svg_path, png_path, meta_path = self._paths(rendered.key)
+        atomic_write(svg_path, rendered.svg)
+        atomic_write(png_path, rendered.png)
+        meta = _Meta(rendered.width, rendered.height, rendered.png_width, rendered.png_height)
+        atomic_write(meta_path, json.dumps(asdict(meta)) + "\n")

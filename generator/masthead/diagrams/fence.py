@@ -1,0 +1,207 @@
+"""The ```diagram and ```dot fences: options, finding them in a page, figure markup.
+
+Author syntax (options need quotes, as in every superfences fence)::
+
+    ```diagram alt="Path of a request" caption="From kubectl to runc"
+    with Diagram("Request path"):
+        ...
+    ```
+
+    ```diagram src="diagrams/request-path.py" alt="..."
+    ```
+
+    ```dot alt="States of a pod"
+    digraph { Pending -> Running -> Succeeded }
+    ```
+
+``src=`` names a file relative to docs_dir (``content/``); its contents
+replace the fence's body. The figure markup follows the component contract
+the email step relies on: ``<figure class="mh-diagram" data-png=...>``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import MastheadError
+from .cache import Rendered
+from .render import DiagramSource, Kind, normalize_code
+
+FENCES: dict[str, Kind] = {"diagram": "python", "dot": "dot"}
+OPTIONS = ("alt", "caption", "src")
+ASSET_DIR = "assets/masthead/diagrams"
+"""Where the SVG and PNG files go, relative to site_dir."""
+
+_OPENER = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*\.?(?P<lang>[\w#.+-]+)(?=[ \t]|$)(?P<rest>.*)$"
+)
+_OPTION = re.compile(
+    r"""(?P<key>[a-zA-Z][a-zA-Z0-9_]*)(?:=(?P<quot>"|')(?P<value>.*?)(?P=quot))?"""
+)
+
+
+@dataclass(frozen=True)
+class FenceOptions:
+    alt: str = ""
+    caption: str = ""
+    src: str = ""
+    unknown: tuple[str, ...] = ()
+    """Option names the fence does not know (reported as an error, not dropped)."""
+
+
+def validate(
+    language: str, inputs: dict[str, str], options: dict[str, Any], attrs: dict[str, Any], md: Any
+) -> bool:
+    """Superfences validator: keep ``alt``, ``caption``, ``src``; remember unknown ones.
+
+    Unlike a validator that rejects unknown options (which makes superfences
+    show the fence as plain code), this one keeps the fence a diagram so the
+    formatter can say which option is wrong.
+    """
+    unknown = []
+    for key, value in inputs.items():
+        if key in OPTIONS:
+            options[key] = value
+        else:
+            unknown.append(key)
+    if unknown:
+        options["unknown"] = tuple(unknown)
+    return True
+
+
+def options_from(raw: dict[str, Any]) -> FenceOptions:
+    return FenceOptions(
+        alt=str(raw.get("alt", "")),
+        caption=str(raw.get("caption", "")),
+        src=str(raw.get("src", "")),
+        unknown=tuple(raw.get("unknown", ())),
+    )
+
+
+@dataclass(frozen=True)
+class FoundFence:
+    """A ```diagram or ```dot fence found in a page's source file."""
+
+    language: str
+    line: int
+    """1-based line of the opening fence in the file."""
+    code: str
+    options: FenceOptions
+
+
+def _parse_options(rest: str) -> FenceOptions:
+    raw: dict[str, Any] = {}
+    validate(
+        "",
+        {
+            m["key"]: m["value"] if m["value"] is not None else m["key"]
+            for m in _OPTION.finditer(rest.strip().strip("{}"))
+        },
+        raw,
+        {},
+        None,
+    )
+    return options_from(raw)
+
+
+def scan_fences(text: str) -> list[FoundFence]:
+    """The diagram fences of a page's source ``text`` (front matter included, for line numbers).
+
+    Mirrors superfences closely enough to collect diagrams for one parallel
+    render before the pages are converted; a fence this misses (in a block
+    quote, say) still renders when the page is converted.
+    """
+    lines = text.splitlines()
+    found: list[FoundFence] = []
+    i = 0
+    while i < len(lines):
+        match = _OPENER.match(lines[i])
+        if match is None:
+            i += 1
+            continue
+        fence, indent = match["fence"], match["indent"]
+        closer = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+        body: list[str] = []
+        j = i + 1
+        while j < len(lines) and not closer.match(lines[j]):
+            line = lines[j]
+            body.append(line[len(indent) :] if line.startswith(indent) else line.lstrip())
+            j += 1
+        if match["lang"] in FENCES:
+            found.append(
+                FoundFence(match["lang"], i + 1, "\n".join(body), _parse_options(match["rest"]))
+            )
+        i = j + 1
+    return found
+
+
+def resolve_src(src: str, docs_dir: Path) -> Path:
+    """The file a ``src=`` option names: relative to docs_dir, and inside it."""
+    root = docs_dir.resolve()
+    path = (root / src).resolve()
+    if not path.is_relative_to(root):
+        raise MastheadError(
+            f'src="{src}" points outside the docs folder; expected a path relative to '
+            f'{docs_dir.name}/, e.g. src="diagrams/request-path.py"'
+        )
+    if not path.is_file():
+        raise MastheadError(
+            f'src="{src}": no such file {docs_dir.name}/{src} (src= paths are relative to '
+            f"the docs folder {docs_dir.name}/)"
+        )
+    return path
+
+
+def source_for(
+    language: str, code: str, options: FenceOptions, *, docs_dir: Path, page_dir: Path
+) -> DiagramSource:
+    """The :class:`DiagramSource` a fence stands for (reads its ``src=`` file).
+
+    Raises :class:`MastheadError` for unknown options or a bad ``src=``.
+    """
+    if options.unknown:
+        raise MastheadError(
+            f"unknown option(s) {', '.join(options.unknown)} on the ```{language} fence; "
+            f"expected {', '.join(OPTIONS)}"
+        )
+    kind = FENCES[language]
+    if options.src:
+        if normalize_code(code).strip():
+            raise MastheadError(
+                f'the ```{language} fence has both src="{options.src}" and code; '
+                "expected one or the other"
+            )
+        path = resolve_src(options.src, docs_dir)
+        return DiagramSource(
+            kind=kind,
+            code=path.read_text(encoding="utf-8"),
+            label=f"{docs_dir.name}/{options.src}",
+            workdir=path.parent,
+        )
+    if not normalize_code(code).strip():
+        raise MastheadError(
+            f"the ```{language} fence is empty; expected "
+            + ("Python code using diagrams" if kind == "python" else "a Graphviz DOT graph")
+            + ' or a src="file" option'
+        )
+    return DiagramSource(kind=kind, code=code, label="<diagram>", workdir=page_dir)
+
+
+def figure_html(rendered: Rendered, options: FenceOptions, *, svg_url: str) -> str:
+    """``<figure class="mh-diagram">`` with the SVG, its size and alt, and the PNG's data."""
+    png_path = f"{ASSET_DIR}/{rendered.name}.png"
+    alt = options.alt or options.caption or "Diagram"
+    parts = [
+        f'<figure class="mh-diagram" data-png="{html.escape(png_path)}" '
+        f'data-png-width="{rendered.width}" data-png-height="{rendered.height}">',
+        f'<img src="{html.escape(svg_url)}" width="{rendered.width}" '
+        f'height="{rendered.height}" alt="{html.escape(alt)}" loading="lazy" decoding="async">',
+    ]
+    if options.caption:
+        parts.append(f"<figcaption>{html.escape(options.caption)}</figcaption>")
+    parts.append("</figure>")
+    return "".join(parts)

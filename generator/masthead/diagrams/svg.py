@@ -1,0 +1,118 @@
+"""Make Graphviz's SVG fit for a website: self-contained, no paths, sized.
+
+Graphviz writes node icons as ``<image xlink:href="/abs/path/icon.png">``: the
+stock ``diagrams`` output points into site-packages, which is broken on any
+web server and after the site is moved. :func:`finish_svg` embeds every such
+image as a ``data:`` URI, drops the comments Graphviz writes (its version,
+the graph's title, node ids) and the DOCTYPE, and turns the size in points
+into unitless CSS pixels (1 pt = 1 px, the scale the 2x PNG is rendered at).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import re
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+MIME_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+}
+
+_COMMENT = re.compile(r"<!--.*?-->\s*", re.DOTALL)
+_DOCTYPE = re.compile(r"<!DOCTYPE[^>]*>\s*", re.IGNORECASE)
+_IMAGE_HREF = re.compile(r'(<image\b[^>]*?\s)((?:xlink:)?href)="([^"]*)"', re.DOTALL)
+_SVG_SIZE = re.compile(
+    r'(<svg\b[^>]*?\s)width="([\d.]+)(pt|px)?"(\s+)height="([\d.]+)(pt|px)?"', re.DOTALL
+)
+
+
+class SvgError(ValueError):
+    """The SVG cannot be made self-contained (an icon file is missing, no size, ...)."""
+
+
+@dataclass(frozen=True)
+class FinishedSvg:
+    text: str
+    width: int
+    """CSS pixels (the SVG's size in points)."""
+    height: int
+    images: int
+    """How many images were embedded as ``data:`` URIs."""
+
+
+def data_uri(path: Path) -> str:
+    """``data:`` URI of the image file ``path`` (type from its suffix)."""
+    mime = MIME_TYPES.get(path.suffix.lower())
+    if mime is None:
+        raise SvgError(
+            f"icon {path.name!r} has an unsupported type; expected one of "
+            f"{', '.join(sorted(MIME_TYPES))}"
+        )
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def _image_path(href: str, base_dir: Path | None) -> Path:
+    parsed = urlparse(href)
+    if parsed.scheme in ("http", "https"):
+        raise SvgError(
+            f"icon {href!r} is a remote URL; the build is offline, so use a local image file"
+        )
+    raw = unquote(parsed.path) if parsed.scheme == "file" else href
+    path = Path(raw)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    if not path.is_file():
+        raise SvgError(f"icon file {Path(raw).name!r} not found (looked for it next to the code)")
+    return path
+
+
+def finish_svg(svg: str, *, base_dir: Path | None = None) -> FinishedSvg:
+    """Embed images, strip comments and DOCTYPE, and size ``svg`` in CSS pixels.
+
+    Relative image paths resolve against ``base_dir`` (where Graphviz ran).
+    """
+    text = _COMMENT.sub("", svg)
+    text = _DOCTYPE.sub("", text)
+    count = 0
+    embedded: dict[str, str] = {}
+
+    def embed(match: re.Match[str]) -> str:
+        nonlocal count
+        href = html.unescape(match.group(3))
+        if not href.startswith("data:"):
+            if href not in embedded:
+                embedded[href] = data_uri(_image_path(href, base_dir))
+            href = embedded[href]
+        count += 1
+        return f'{match.group(1)}{match.group(2)}="{href}"'
+
+    text = _IMAGE_HREF.sub(embed, text)
+    size = _SVG_SIZE.search(text)
+    if size is None:
+        raise SvgError("Graphviz's SVG has no width and height")
+    width = math.ceil(float(size.group(2)))
+    height = math.ceil(float(size.group(5)))
+    text = (
+        text[: size.start()]
+        + f'{size.group(1)}width="{width}"{size.group(4)}height="{height}"'
+        + text[size.end() :]
+    )
+    return FinishedSvg(text=text.strip() + "\n", width=width, height=height, images=count)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Pixel width and height of the PNG ``data`` (from its IHDR chunk)."""
+    if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise SvgError("Graphviz's PNG output is not a PNG image")
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)

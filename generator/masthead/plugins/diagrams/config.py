@@ -1,0 +1,20 @@
+"""Options of the ``masthead/diagrams`` plugin (``plugins: - masthead/diagrams:`` in mkdocs.yml)."""
+
+from __future__ import annotations
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+
+
+class DiagramsConfig(Config):
+    timeout = c.Type((int, float), default=30.0)
+    """Seconds one diagram may take (its code and both Graphviz passes) before it fails."""
+
+    jobs = c.Type(int, default=0)
+    """Diagrams rendered at the same time; 0 means one per CPU."""
+
+    cache_dir = c.Type(str, default=".cache/masthead/diagrams")
+    """Rendered diagrams, relative to the folder holding mkdocs.yml (never inside docs_dir)."""
+
+    graphviz = c.Type(str, default="dot")
+    """Graphviz's ``dot`` program: a name looked up on PATH, or an absolute path."""
