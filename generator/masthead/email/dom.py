@@ -1,0 +1,280 @@
+"""A small HTML tree on the standard library's html.parser.
+
+The email step reshapes rendered page HTML (swap a figure for a table, drop
+active content, make URLs absolute). This module gives it just enough of a
+DOM for that: elements with attributes and children, text, comments, and a
+serialiser that writes the tree back out.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+# Elements whose content is raw text (no entity decoding or escaping).
+RAW_TEXT = frozenset({"script", "style"})
+# Elements the parser closes implicitly when a sibling of the same kind opens.
+_AUTO_CLOSE = {
+    "p": frozenset(
+        [
+            "address",
+            "article",
+            "aside",
+            "blockquote",
+            "details",
+            "div",
+            "dl",
+            "fieldset",
+            "figcaption",
+            "figure",
+            "footer",
+            "form",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "header",
+            "hr",
+            "main",
+            "nav",
+            "ol",
+            "p",
+            "pre",
+            "section",
+            "table",
+            "ul",
+        ]
+    ),
+    "li": frozenset({"li"}),
+    "dt": frozenset({"dt", "dd"}),
+    "dd": frozenset({"dt", "dd"}),
+    "tr": frozenset({"tr"}),
+    "td": frozenset({"td", "th", "tr"}),
+    "th": frozenset({"td", "th", "tr"}),
+    "option": frozenset({"option"}),
+}
+
+
+@dataclass(eq=False)
+class Text:
+    """A run of text (already decoded: ``&amp;`` is ``&`` here)."""
+
+    data: str
+    parent: Element | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class Comment:
+    data: str
+    parent: Element | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class Decl:
+    """A declaration such as ``DOCTYPE html``."""
+
+    data: str
+    parent: Element | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class Element:
+    tag: str
+    attrs: dict[str, str | None] = field(default_factory=dict)
+    children: list[Element | Text | Comment] = field(default_factory=list)
+    parent: Element | None = field(default=None, repr=False)
+
+    # -- attributes ---------------------------------------------------------
+    def get(self, name: str, default: str = "") -> str:
+        value = self.attrs.get(name)
+        return default if value is None else value
+
+    @property
+    def classes(self) -> list[str]:
+        return self.get("class").split()
+
+    def has_class(self, name: str) -> bool:
+        return name in self.classes
+
+    # -- tree ---------------------------------------------------------------
+    def append(self, node: Element | Text | Comment) -> None:
+        node.parent = self
+        self.children.append(node)
+
+    def extend(self, nodes: list[Element | Text | Comment]) -> None:
+        for node in nodes:
+            self.append(node)
+
+    def iter(self) -> Iterator[Element]:
+        """This element and every element below it, in document order."""
+        yield self
+        for child in list(self.children):
+            if isinstance(child, Element):
+                yield from child.iter()
+
+    def find_all(self, match: Callable[[Element], bool]) -> list[Element]:
+        return [el for el in self.iter() if el is not self and match(el)]
+
+    def find(self, match: Callable[[Element], bool]) -> Element | None:
+        for el in self.iter():
+            if el is not self and match(el):
+                return el
+        return None
+
+    def text(self) -> str:
+        """The concatenated text below this element."""
+        parts: list[str] = []
+        for child in self.children:
+            if isinstance(child, Text):
+                parts.append(child.data)
+            elif isinstance(child, Element):
+                parts.append(child.text())
+        return "".join(parts)
+
+
+def replace(old: Element | Text | Comment, new: list[Element | Text | Comment]) -> None:
+    """Put ``new`` where ``old`` is in its parent."""
+    parent = old.parent
+    if parent is None:
+        raise ValueError("cannot replace the root")
+    index = next(i for i, c in enumerate(parent.children) if c is old)
+    for node in new:
+        node.parent = parent
+    parent.children[index : index + 1] = new
+    old.parent = None
+
+
+def remove(node: Element | Text | Comment) -> None:
+    replace(node, [])
+
+
+def unwrap(el: Element) -> None:
+    """Replace ``el`` with its children."""
+    replace(el, list(el.children))
+
+
+def el(
+    tag: str, attrs: dict[str, str | None] | None = None, *children: Element | Text | str
+) -> Element:
+    """Build an element; string children become text."""
+    node = Element(tag, dict(attrs or {}))
+    for child in children:
+        node.append(Text(child) if isinstance(child, str) else child)
+    return node
+
+
+class _Builder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#root")
+        self.stack: list[Element] = [self.root]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        closes = set()
+        for open_tag, closers in _AUTO_CLOSE.items():
+            if tag in closers:
+                closes.add(open_tag)
+        if self.stack[-1].tag in closes:
+            self.stack.pop()
+        node = Element(tag, dict(attrs))
+        self.stack[-1].append(node)
+        if tag not in VOID:
+            self.stack.append(node)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        node = Element(tag, dict(attrs))
+        self.stack[-1].append(node)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:
+            return
+        for depth in range(len(self.stack) - 1, 0, -1):
+            if self.stack[depth].tag == tag:
+                del self.stack[depth:]
+                return
+        # A stray end tag: ignore it, as browsers do.
+
+    def handle_data(self, data: str) -> None:
+        parent = self.stack[-1]
+        if parent.children and isinstance(parent.children[-1], Text):
+            parent.children[-1].data += data
+        else:
+            parent.append(Text(data))
+
+    def handle_comment(self, data: str) -> None:
+        self.stack[-1].append(Comment(data))
+
+    def handle_decl(self, decl: str) -> None:
+        self.stack[-1].append(Decl(decl))  # type: ignore[arg-type]
+
+
+def parse(markup: str) -> Element:
+    """Parse an HTML fragment (or document) into a tree under a ``#root`` element."""
+    builder = _Builder()
+    builder.feed(markup)
+    builder.close()
+    return builder.root
+
+
+def _attr(name: str, value: str | None) -> str:
+    if value is None:
+        return f" {name}"
+    return f' {name}="{html.escape(value, quote=True)}"'
+
+
+def serialize(node: Element | Text | Comment) -> str:
+    """Write ``node`` (and what is below it) back out as HTML."""
+    out: list[str] = []
+    _write(node, out, raw=False)
+    return "".join(out)
+
+
+def inner_html(node: Element) -> str:
+    out: list[str] = []
+    for child in node.children:
+        _write(child, out, raw=node.tag in RAW_TEXT)
+    return "".join(out)
+
+
+def _write(node: Element | Text | Comment, out: list[str], *, raw: bool) -> None:
+    if isinstance(node, Text):
+        out.append(node.data if raw else html.escape(node.data, quote=False))
+        return
+    if isinstance(node, Comment):
+        out.append(f"<!--{node.data}-->")
+        return
+    if isinstance(node, Decl):
+        out.append(f"<!{node.data}>")
+        return
+    if node.tag == "#root":
+        for child in node.children:
+            _write(child, out, raw=False)
+        return
+    out.append(f"<{node.tag}{''.join(_attr(k, v) for k, v in node.attrs.items())}>")
+    if node.tag in VOID:
+        return
+    for child in node.children:
+        _write(child, out, raw=node.tag in RAW_TEXT)
+    out.append(f"</{node.tag}>")

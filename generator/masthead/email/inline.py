@@ -1,0 +1,66 @@
+"""CSS inlining with css-inline: plain rules into style attributes, the
+``@media`` rules (mobile, dark mode) kept in one ``<style>`` in ``<head>``."""
+
+from __future__ import annotations
+
+import re
+
+import css_inline
+
+from . import dom
+
+STYLE_LIMIT = 16 * 1024
+"""Gmail drops a <style> block larger than this."""
+
+_CLASS_SELECTOR = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
+
+
+def inline_css(document: str) -> str:
+    """Inline the document's ``<style>`` rules; keep at-rules in one head ``<style>``.
+
+    Afterwards every class that the remaining ``<style>`` does not select is
+    dropped (the inlined styles no longer need them, and they cost bytes).
+    """
+    inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+    inlined = inliner.inline(document)
+    root = dom.parse(inlined)
+    styles = [e for e in root.iter() if e.tag == "style"]
+    css = "\n".join(dom.inner_html(s).strip() for s in styles).strip()
+    for extra in styles[1:]:
+        dom.remove(extra)
+    if styles:
+        styles[0].children = [dom.Text(_minify(css))]
+        styles[0].children[0].parent = styles[0]
+    wanted = set(_CLASS_SELECTOR.findall(css))
+    for node in root.iter():
+        if "class" in node.attrs:
+            kept = [c for c in node.classes if c in wanted]
+            if kept:
+                node.attrs["class"] = " ".join(kept)
+            else:
+                del node.attrs["class"]
+        if node.get("style"):
+            node.attrs["style"] = _compact_declarations(node.get("style"))
+    return dom.serialize(root)
+
+
+def head_style(document: str) -> str:
+    """The text of the ``<style>`` elements left in the document."""
+    root = dom.parse(document)
+    return "\n".join(dom.inner_html(e) for e in root.iter() if e.tag == "style")
+
+
+def _minify(css: str) -> str:
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    css = re.sub(r"\s+", " ", css)
+    css = re.sub(r"\s*([{};,])\s*", r"\1", css)
+    return css.replace(";}", "}").strip()
+
+
+def _compact_declarations(style: str) -> str:
+    parts = [p.strip() for p in style.split(";") if p.strip()]
+    out = []
+    for part in parts:
+        name, _, value = part.partition(":")
+        out.append(f"{name.strip()}:{value.strip()}")
+    return ";".join(out)

@@ -1,0 +1,225 @@
+"""One newsletter issue -> its email: HTML, plain text, .eml and a manifest.
+
+Pure functions over plain data: the MkDocs plugin and ``masthead email``
+both call :func:`render_email` with the issue's rendered page content.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .._io import atomic_write
+from . import eml as eml_mod
+from .budget import DEFAULT_BUDGET, BudgetReport, check_budget
+from .inline import head_style, inline_css
+from .providers import unsubscribe_target
+from .text import TextRenderer
+from .transform import TransformContext, transform
+
+# Invisible characters after the preheader, so that clients showing a preview
+# do not pull body text ("View in browser", the title) in behind it.
+PREHEADER_PADDING = "&#8199;&#65279;&#847; " * 40
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    description: str = ""
+    bio: str = ""
+    avatar: str = ""
+    """Absolute URL of the avatar image ('' for none)."""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    """How one newsletter sends: sender, provider, unsubscribe link."""
+
+    sender: str
+    provider: str = "buttondown"
+    unsubscribe_url: str = ""
+    """A real unsubscribe URL (``{email}`` is replaced per recipient when sending):
+    sets List-Unsubscribe in the .eml; for provider ``custom`` also the footer link."""
+    reply_to: str = ""
+    name: str = ""
+    """The newsletter's name in the footer ('' = the site name)."""
+    budget: int = DEFAULT_BUDGET
+
+
+@dataclass(frozen=True)
+class IssueInfo:
+    """What the email needs to know about the issue besides its body."""
+
+    slug: str
+    title: str
+    subject: str
+    preheader: str
+    web_url: str
+    site_url: str
+    site_name: str
+    date: datetime
+    newsletter: str = "newsletter"
+    kind: str = ""
+    period: str = ""
+    read_time: int | None = None
+    authors: tuple[Author, ...] = ()
+    lang: str = "en"
+
+
+@dataclass(frozen=True)
+class EmailIssue:
+    info: IssueInfo
+    settings: EmailSettings
+    html: str
+    text: str
+    eml: bytes
+    budget: BudgetReport
+    warnings: tuple[str, ...] = ()
+    images: tuple[str, ...] = field(default=())
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "slug": self.info.slug,
+            "newsletter": self.info.newsletter,
+            "subject": self.info.subject,
+            "preheader": self.info.preheader,
+            "web_url": self.info.web_url,
+            "date": self.info.date.isoformat(),
+            "from": self.settings.sender,
+            "provider": self.settings.provider,
+            "kind": self.info.kind,
+            "period": self.info.period,
+            "reply_to": self.settings.reply_to,
+            "unsubscribe_url": self.settings.unsubscribe_url,
+            "sizes": {
+                "html": self.budget.html_bytes,
+                "style": self.budget.style_bytes,
+                "text": len(self.text.encode("utf-8")),
+                "eml": len(self.eml),
+                "budget": self.budget.limit,
+            },
+            "images": list(self.images),
+            "warnings": list(self.warnings),
+        }
+
+
+def template_environment(template_dir: Path) -> jinja2.Environment:
+    """Templates from ``template_dir`` (the theme folder that holds ``email/``)."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def render_email(
+    content_html: str,
+    info: IssueInfo,
+    settings: EmailSettings,
+    *,
+    template_dir: Path,
+    site_dir: Path | None = None,
+) -> EmailIssue:
+    """Render the email of one issue from its page content HTML."""
+    unsubscribe = unsubscribe_target(settings.provider, settings.unsubscribe_url)
+    body = transform(
+        content_html,
+        TransformContext(site_url=info.site_url, page_url=info.web_url, site_dir=site_dir),
+    )
+    env = template_environment(template_dir)
+    date_text = f"{info.date:%B} {info.date.day}, {info.date.year}"
+    newsletter_name = settings.name or info.site_name
+    document = env.get_template("email/base.html").render(
+        lang=info.lang,
+        subject=info.subject,
+        preheader=info.preheader,
+        preheader_padding=PREHEADER_PADDING if info.preheader else "",
+        web_url=info.web_url,
+        site_url=info.site_url,
+        site_name=info.site_name,
+        title=info.title,
+        date_text=date_text,
+        read_time=info.read_time,
+        content=body.html,
+        authors=info.authors,
+        newsletter_name=newsletter_name,
+        unsubscribe=unsubscribe,
+    )
+    html = inline_css(document)
+    budget = check_budget(html, head_style(html), settings.budget)
+    text = render_text(body.html, info, unsubscribe=unsubscribe, date_text=date_text)
+    message = eml_mod.build_message(
+        subject=info.subject,
+        sender=settings.sender,
+        text=text,
+        html=html,
+        date=info.date,
+        msgid=eml_mod.message_id(settings.sender, seed=f"{info.newsletter}/{info.slug}"),
+        reply_to=settings.reply_to or None,
+        unsubscribe_url=settings.unsubscribe_url.replace("{email}", "") or None,
+        web_url=info.web_url,
+    )
+    warnings = (*body.warnings, *budget.problems)
+    return EmailIssue(
+        info=info,
+        settings=settings,
+        html=html,
+        text=text,
+        eml=bytes(message),
+        budget=budget,
+        warnings=warnings,
+        images=tuple(dict.fromkeys(body.images)),
+    )
+
+
+def render_text(body_html: str, info: IssueInfo, *, unsubscribe: str, date_text: str) -> str:
+    """The plain-text part: title, web link, the body, the author and unsubscribe link."""
+    renderer = TextRenderer()
+    head = [
+        renderer.render(f"<h1>{_escape(info.title)}</h1>"),
+        f"{info.site_name} · {date_text}",
+        f"View in browser:\n{info.web_url}",
+    ]
+    body = renderer.render(body_html)
+    footer: list[str] = ["-- "]
+    for author in info.authors:
+        line = author.name + (f", {author.description}" if author.description else "")
+        footer.append(renderer.render(f"<p>{_escape(line)}</p>"))
+        if author.bio:
+            footer.append(renderer.render(f"<p>{_escape(author.bio)}</p>"))
+    footer.append(f"Unsubscribe:\n{unsubscribe}")
+    parts = ["\n\n".join(head), body, "\n\n".join(footer)]
+    refs = renderer.references()
+    if refs:
+        parts.append(refs)
+    return "\n\n".join(p for p in parts if p.strip()) + "\n"
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=False)
+
+
+def write_issue(email: EmailIssue, out_dir: Path, extra: dict[str, Any] | None = None) -> Path:
+    """Write ``email.html``, ``email.txt``, ``message.eml`` and ``manifest.json`` atomically.
+
+    ``extra`` adds keys to the manifest (the plugin adds the issue's ``source``).
+    """
+    folder = out_dir / email.info.slug
+    atomic_write(folder / "email.html", email.html)
+    atomic_write(folder / "email.txt", email.text)
+    atomic_write(folder / "message.eml", email.eml)
+    atomic_write(
+        folder / "manifest.json",
+        json.dumps({**email.manifest, **(extra or {})}, indent=2, ensure_ascii=False) + "\n",
+    )
+    return folder

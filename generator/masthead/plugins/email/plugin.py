@@ -1,0 +1,232 @@
+"""``masthead/email``: the email-ready issue of every newsletter issue, as a thin adapter.
+
+The work is in :mod:`masthead.email`. Here:
+
+- ``on_startup`` notes ``mkdocs serve``: emails are written by builds only
+  (a served site_dir is a temporary folder).
+- ``on_post_page`` takes each newsletter issue's final page content
+  (``page.content``, after every other plugin changed it) and renders its email.
+- ``on_post_build`` writes ``<output_dir>/<issue-slug>/`` for each issue, once
+  the site (images, diagram PNGs) is complete.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.pages import Page
+
+from ...email.budget import KB
+from ...email.render import (
+    Author,
+    EmailIssue,
+    EmailSettings,
+    IssueInfo,
+    render_email,
+    write_issue,
+)
+from ...errors import MastheadError
+from ...newsletter.issue import is_issue, parse_issue
+from .config import EmailConfig
+
+log = logging.getLogger("mkdocs.plugins.masthead.email")
+
+
+def default_output_dir(config: MkDocsConfig, option: str) -> Path:
+    """``output_dir`` resolved: relative to mkdocs.yml, default ``email`` next to site_dir."""
+    project = Path(config.config_file_path or "mkdocs.yml").resolve().parent
+    if option:
+        return project / option
+    return Path(config.site_dir).resolve().parent / "email"
+
+
+class EmailPlugin(BasePlugin[EmailConfig]):
+    """Writes ``email.html``, ``email.txt``, ``message.eml`` and ``manifest.json`` per issue."""
+
+    def __init__(self) -> None:
+        self.serving = False
+        self.emails: dict[str, EmailIssue] = {}
+        self.sources: dict[str, str] = {}
+        self.written: list[Path] = []
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.emails = {}
+        self.sources = {}
+        self.written = []
+        for blog_dir, settings in self.config.newsletters.items():
+            if not settings["from"]:
+                raise PluginError(
+                    f"masthead/email: newsletters: {blog_dir}: missing 'from:'; expected e.g. "
+                    "from: Mira <mira@example.org>"
+                )
+            if settings.provider == "custom" and not settings.unsubscribe_url:
+                raise PluginError(
+                    f"masthead/email: newsletters: {blog_dir}: provider 'custom' needs "
+                    "'unsubscribe_url:'"
+                )
+        return config
+
+    @property
+    def active(self) -> bool:
+        return bool(self.config.enabled) and not self.serving
+
+    def output_dir(self, config: MkDocsConfig) -> Path:
+        return default_output_dir(config, self.config.output_dir)
+
+    # Runs late, so that page.content is final (after other plugins' on_post_page).
+    @event_priority(-90)
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if not self.active or not is_issue(page.meta) or page.content is None:
+            return output
+        newsletter = self._newsletter_of(page)
+        if newsletter is None:
+            return output
+        try:
+            email = self._render(page, config, newsletter)
+        except MastheadError as exc:
+            raise PluginError(str(exc)) from exc
+        slug = email.info.slug
+        if slug in self.emails and self.sources[slug] != page.file.src_uri:
+            raise PluginError(
+                f"masthead/email: issues {self.sources[slug]} and {page.file.src_uri} have the "
+                f"same slug {slug!r}; expected each issue to have its own (set 'slug:')"
+            )
+        self.emails[slug] = email
+        self.sources[slug] = page.file.src_uri
+        return output
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if not self.active:
+            return
+        out = self.output_dir(config)
+        for slug, email in sorted(self.emails.items()):
+            for message in email.warnings:
+                if message in email.budget.problems:
+                    log.warning("%s: %s", self.sources[slug], message)
+                else:
+                    log.info("%s: %s", self.sources[slug], message)
+            folder = write_issue(email, out, extra={"source": self.sources[slug]})
+            self.written.append(folder)
+        if self.emails:
+            log.info("masthead/email: %d email issue(s) written to %s", len(self.emails), out)
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _newsletter_of(self, page: Page) -> str | None:
+        declared = page.meta.get("newsletter")
+        src = page.file.src_uri
+        for blog_dir in self.config.newsletters:
+            if declared == blog_dir or (declared is None and src.startswith(f"{blog_dir}/")):
+                return str(blog_dir)
+        if any(src.startswith(f"{b}/") for b in self.config.newsletters) or declared:
+            known = ", ".join(self.config.newsletters) or "none"
+            log.warning(
+                "%s: no email settings for newsletter %r under masthead/email: newsletters "
+                "(configured: %s)",
+                src,
+                declared,
+                known,
+            )
+        return None
+
+    def _render(self, page: Page, config: MkDocsConfig, newsletter: str) -> EmailIssue:
+        settings_cfg = self.config.newsletters[newsletter]
+        src_path = Path(page.file.abs_src_path or page.file.src_uri)
+        text = page.markdown or ""
+        try:
+            raw = src_path.read_text(encoding="utf-8")
+        except OSError:
+            raw = text
+        issue = parse_issue(page.meta, src_path, raw, default_newsletter=newsletter)
+        site_url = config.site_url or "http://localhost/"
+        if not site_url.endswith("/"):
+            site_url += "/"
+        settings = EmailSettings(
+            sender=settings_cfg["from"],
+            provider=settings_cfg.provider,
+            unsubscribe_url=settings_cfg.unsubscribe_url,
+            reply_to=settings_cfg.reply_to,
+            name=settings_cfg.name,
+            budget=self.config.budget_kb * KB,
+        )
+        info = IssueInfo(
+            slug=page.url.rstrip("/").rsplit("/", 1)[-1] or page.file.name,
+            title=page.title or issue.subject,
+            subject=issue.subject,
+            preheader=issue.preheader,
+            web_url=urljoin(site_url, page.url),
+            site_url=site_url,
+            site_name=config.site_name,
+            date=_page_date(page),
+            newsletter=newsletter,
+            kind=issue.kind,
+            period=str(issue.period) if issue.period is not None else "",
+            read_time=_read_time(page),
+            authors=tuple(_authors(page, site_url)),
+            lang=str(config.theme.get("language") or "en"),
+        )
+        templates = self.config.templates or config.theme.custom_dir or ""
+        if not templates or not (Path(templates) / "email" / "base.html").is_file():
+            raise PluginError(
+                f"masthead/email: no email/base.html in {templates or '(no theme custom_dir)'}; "
+                "expected the email templates (set 'templates:' to the folder holding email/)"
+            )
+        return render_email(
+            page.content or "",
+            info,
+            settings,
+            template_dir=Path(templates),
+            site_dir=Path(config.site_dir),
+        )
+
+
+def _page_date(page: Page) -> datetime:
+    created = getattr(getattr(getattr(page, "config", None), "date", None), "created", None)
+    value: Any = created or page.meta.get("date")
+    if isinstance(value, dict):
+        value = value.get("created")
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tzinfo=UTC)
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _read_time(page: Page) -> int | None:
+    value = getattr(getattr(page, "config", None), "readtime", None)
+    return int(value) if isinstance(value, int | float) and value else None
+
+
+def _authors(page: Page, site_url: str) -> list[Author]:
+    found: list[Author] = []
+    for author in getattr(page, "authors", None) or []:
+
+        def field(name: str, author: Any = author) -> str:
+            try:
+                value = author[name] if name in author else getattr(author, name, "")
+            except TypeError:
+                value = getattr(author, name, "")
+            return str(value or "")
+
+        avatar = field("avatar")
+        url = field("url")
+        found.append(
+            Author(
+                name=field("name"),
+                description=field("description"),
+                bio=field("bio"),
+                avatar=urljoin(site_url, avatar) if avatar else "",
+                url=urljoin(site_url, url) if url else "",
+            )
+        )
+    return found
