@@ -72,6 +72,11 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
 
+    def on_shutdown(self) -> None:
+        # The instance outlives one build (MkDocs keeps plugins that have
+        # on_startup for the whole process): a later build is a plain build.
+        self.serving = False
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         for name in FENCES:
             register_fence(config, name, self._format, validator=validate)
@@ -181,18 +186,21 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
         before = renderer.stats.rendered
         started = time.perf_counter()
         results = renderer.render_many(source for _key, source in items)
+        failed = 0
         for (key, _source), result in zip(items, results, strict=True):
             if isinstance(result, RenderFailure):
                 self._failures[key] = result
+                failed += 1
         made = renderer.stats.rendered - before
-        if made:
-            log.info(
-                "masthead/diagrams: rendered %d of %d diagrams in %.1f s (%d from the cache)",
-                made,
-                len(items),
-                time.perf_counter() - started,
-                len(items) - made,
-            )
+        log.info(
+            "masthead/diagrams: %d diagrams: %d rendered now, %d from the cache, %d failed "
+            "(%.1f s)",
+            len(items),
+            made,
+            len(items) - made,
+            failed,
+            time.perf_counter() - started,
+        )
 
     def _line_of(self, language: str, code: str, options: FenceOptions) -> int | None:
         """The line of the fence being formatted, from the scan of the page's file."""
