@@ -1,0 +1,1 @@
+"""The ``masthead/newsletter`` MkDocs plugin: issue pages, cards, live lists and feeds."""

@@ -1,0 +1,480 @@
+"""``masthead/newsletter``: thin adapter from MkDocs events to masthead's newsletter modules.
+
+- validates the front matter of every issue (:mod:`masthead.newsletter.issue`);
+- renders the ```` ```tweet ````, ```` ```video ```` (:mod:`~masthead.newsletter.cards`)
+  and ```` ```posts ```` (:mod:`~masthead.newsletter.posts_fence`) fences;
+- gives post and issue pages their share links, subscribe form, "Read more",
+  previous/next and series links (context ``masthead``, used by the theme's partials);
+- writes RSS and Atom feeds for the posts and for each newsletter
+  (:mod:`~masthead.newsletter.feeds`), linked from every page's ``<head>``.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+from material.plugins.blog.plugin import BlogPlugin
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
+from mkdocs.utils.templates import TemplateContext
+
+from ..._io import atomic_write
+from ...content import Post, as_utc, split_excerpt
+from ...errors import ConfigError, FrontMatterError, MastheadError
+from ...frontmatter import split
+from ...newsletter import cards, feeds, posts_fence
+from ...newsletter.issue import Issue, parse_issue
+from ...newsletter.related import (
+    ShareLink,
+    Teaser,
+    neighbours,
+    read_more,
+    series,
+    share_links,
+)
+from ...newsletter.subscribe import Subscribe, parse_subscribe
+from .._fences import (
+    PageContext,
+    accept_options,
+    current_page,
+    error_box,
+    fence_line,
+    register_fence,
+)
+from .config import NewsletterPluginConfig
+
+log = logging.getLogger("mkdocs.plugins.masthead.newsletter")
+
+_H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_FIRST_H1 = re.compile(r"^\s*<h1\b[^>]*>.*?</h1>", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A newsletter as the plugin uses it."""
+
+    blog_dir: str
+    title: str
+    description: str
+    label: str
+    subscribe: Subscribe | None
+
+
+@dataclass(frozen=True)
+class FeedLinks:
+    """A feed as the ``<head>`` links it (site-relative URLs)."""
+
+    title: str
+    rss: str
+    atom: str
+
+
+@dataclass(frozen=True)
+class PageExtras:
+    """What the theme's partials show around a post or an issue (context ``masthead``)."""
+
+    kind: str
+    """``issue`` or ``post``."""
+    share: tuple[ShareLink, ...] = ()
+    letter: Letter | None = None
+    """The newsletter whose subscribe form the page shows."""
+    issue: Issue | None = None
+    author_name: str = ""
+    read_more: tuple[Teaser, ...] = ()
+    previous: Teaser | None = None
+    next: Teaser | None = None
+    series_name: str | None = None
+    series: tuple[Teaser, ...] = field(default=())
+
+
+def _title(page: Page) -> str:
+    meta_title = page.meta.get("title")
+    if isinstance(meta_title, str) and meta_title.strip():
+        return meta_title.strip()
+    if page.title:
+        return str(page.title)
+    m = _H1.search(page.markdown or "")
+    return m.group(1).strip() if m else page.file.name
+
+
+class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
+    def __init__(self) -> None:
+        self.serving = False
+        self.blogs: dict[str, BlogPlugin] = {}
+        self.letters: dict[str, Letter] = {}
+        self.post_blog: dict[str, str] = {}
+        """src_uri of each post -> blog_dir of its instance."""
+        self.files: Files | None = None
+        self.docs_dir = Path(".")
+        self.page_url = ""
+        self.page_src = ""
+        self.errors: list[str] = []
+
+    # -- configuration -----------------------------------------------------------------
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if not self.config.enabled:
+            return config
+        self.docs_dir = Path(config.docs_dir)
+        self.blogs = {}
+        for plugin in config.plugins.values():
+            if isinstance(plugin, BlogPlugin) and plugin.config.enabled:
+                self.blogs[posixpath.normpath(plugin.config.blog_dir)] = plugin
+        if self.config.blog not in self.blogs:
+            raise PluginError(
+                f"masthead/newsletter: blog: {self.config.blog!r} is not the blog_dir of a "
+                f"blog instance; expected one of: {', '.join(self.blogs) or 'none configured'}"
+            )
+        self.letters = {}
+        configured: list[Any] = self.config.newsletters or [
+            {"blog_dir": name} for name in self.blogs if name != self.config.blog
+        ]
+        for index, item in enumerate(configured):
+            get = item.get  # a dict, or a NewsletterConfig (a mapping too)
+            blog_dir = posixpath.normpath(str(get("blog_dir")))
+            if blog_dir not in self.blogs:
+                raise PluginError(
+                    f"masthead/newsletter: newsletters[{index}].blog_dir: {blog_dir!r} is not "
+                    f"the blog_dir of a blog instance; expected one of: {', '.join(self.blogs)}"
+                )
+            try:
+                subscribe = parse_subscribe(get("subscribe"), where=f"newsletters[{index}]")
+            except ConfigError as exc:
+                raise PluginError(f"masthead/newsletter: {exc.message}") from exc
+            self.letters[blog_dir] = Letter(
+                blog_dir=blog_dir,
+                title=str(get("title") or config.site_name),
+                description=str(get("description") or ""),
+                label=str(get("label") or "Newsletter"),
+                subscribe=subscribe,
+            )
+        no_options = accept_options()
+        register_fence(config, "posts", self._posts_fence, validator=no_options)
+        register_fence(config, "tweet", self._tweet_fence, validator=no_options)
+        register_fence(config, "video", self._video_fence, validator=no_options)
+        return config
+
+    # Material's blog plugin resolves the posts of each instance in on_files at
+    # priority -50; this runs after it to map each post to its instance.
+    @event_priority(-100)
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
+        if not self.config.enabled:
+            return files
+        self.files = files
+        self.post_blog = {
+            post.file.src_uri: blog_dir
+            for blog_dir, plugin in self.blogs.items()
+            for post in plugin.blog.posts
+        }
+        return files
+
+    # -- pages -----------------------------------------------------------------------
+
+    # Runs before Material's blog plugin (-50) so that a bad issue front matter is
+    # reported before anything renders; also records the page for the fences.
+    @event_priority(10)
+    def on_page_markdown(
+        self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        if not self.config.enabled:
+            return markdown
+        self.page_url = page.url
+        self.page_src = page.file.src_uri
+        self.errors = []
+        text = ""
+        body_line = 1
+        if page.file.abs_src_path:
+            try:
+                text = Path(page.file.abs_src_path).read_text(encoding="utf-8-sig")
+                doc = split(text, page.file.abs_src_path)
+                skipped = len(doc.body) - len(doc.body.lstrip("\n"))
+                body_line = doc.body_line + (0 if markdown.startswith("\n") else skipped)
+            except (OSError, MastheadError):
+                pass
+        current_page.set(PageContext(page.file.src_uri, markdown, body_line))
+        blog_dir = self.post_blog.get(page.file.src_uri)
+        if blog_dir in self.letters and page.file.abs_src_path:
+            try:
+                self._issue(page, text, blog_dir)
+            except FrontMatterError as exc:
+                message = f"{self._where(exc.line)}: {exc.message}"
+                if not self.serving:
+                    raise PluginError(message) from exc
+                log.error(message)
+                return error_box("Newsletter issue front matter", message) + "\n\n" + markdown
+        return markdown
+
+    def on_page_content(
+        self, html: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        if self.errors:
+            message = "\n".join(self.errors)
+            self.errors = []
+            if not self.serving:
+                raise PluginError(message)
+            log.error(message)
+        return html
+
+    def _where(self, line: int | None) -> str:
+        docs = posixpath.normpath(self.docs_dir.name)
+        location = f"{docs}/{self.page_src}"
+        return f"{location}:{line}" if line else location
+
+    def _issue(self, page: Page, text: str, blog_dir: str) -> Issue:
+        issue = parse_issue(
+            page.meta,
+            page.file.abs_src_path or page.file.src_uri,
+            text,
+            newsletters=list(self.letters),
+            default_newsletter=blog_dir,
+        )
+        if issue.newsletter != blog_dir:
+            from ...frontmatter import key_line
+
+            raise FrontMatterError(
+                f"this issue is in the {blog_dir!r} newsletter's folder but says "
+                f"newsletter: {issue.newsletter}; expected newsletter: {blog_dir} (or none)",
+                path=page.file.abs_src_path,
+                line=key_line(text, "newsletter"),
+            )
+        return issue
+
+    # -- fences -----------------------------------------------------------------------
+
+    def _fence_error(self, name: str, source: str, err: cards.CardError) -> str:
+        opener = fence_line(current_page.get(), name, source)
+        message = f"{self._where(opener + err.line if opener else None)}: {err.message}"
+        self.errors.append(message)
+        return error_box(f"```{name}", message)
+
+    def _image_url(self, docs_path: str) -> str:
+        return get_relative_url(self._site_path(docs_path), self.page_url)
+
+    def _site_path(self, docs_path: str) -> str:
+        file = self.files.get_file_from_path(docs_path) if self.files is not None else None
+        return file.url if file is not None else docs_path
+
+    def _tweet_fence(
+        self,
+        source: str,
+        language: str,
+        class_name: str,
+        options: dict[str, Any],
+        md: Any,
+        **kwargs: Any,
+    ) -> str:
+        try:
+            tweet = cards.parse_tweet(source, page_src=self.page_src, docs_dir=self.docs_dir)
+        except cards.CardError as err:
+            return self._fence_error("tweet", source, err)
+        return cards.tweet_html(tweet, self._image_url)
+
+    def _video_fence(
+        self,
+        source: str,
+        language: str,
+        class_name: str,
+        options: dict[str, Any],
+        md: Any,
+        **kwargs: Any,
+    ) -> str:
+        try:
+            video = cards.parse_video(source, page_src=self.page_src, docs_dir=self.docs_dir)
+        except cards.CardError as err:
+            return self._fence_error("video", source, err)
+        return cards.video_html(video, self._image_url, self._site_path)
+
+    def _posts_fence(
+        self,
+        source: str,
+        language: str,
+        class_name: str,
+        options: dict[str, Any],
+        md: Any,
+        **kwargs: Any,
+    ) -> str:
+        try:
+            query = posts_fence.parse_query(
+                source, default_blog=self.config.blog, blogs=list(self.blogs)
+            )
+        except cards.CardError as err:
+            return self._fence_error("posts", source, err)
+        pool = {
+            blog_dir: [self._as_post(p, blog_dir) for p in plugin.blog.posts]
+            for blog_dir, plugin in self.blogs.items()
+        }
+        chosen = posts_fence.select(pool, query)
+        labels = {name: letter.label for name, letter in self.letters.items()}
+        return posts_fence.render(
+            chosen,
+            url_for=lambda post: get_relative_url(post.url, self.page_url),
+            labels=labels,
+            excerpt=query.excerpt,
+        )
+
+    def _as_post(self, page: Page, blog_dir: str) -> Post:
+        meta = page.meta
+        markdown = page.markdown or ""
+        tags = meta.get("tags") or []
+        return Post(
+            path=Path(page.file.src_uri),
+            title=_title(page),
+            date=as_utc(page.config.date.created),  # type: ignore[attr-defined]
+            slug=page.file.name,
+            url=page.url,
+            excerpt=split_excerpt(markdown),
+            body=markdown,
+            categories=tuple(str(c) for c in page.config.categories),  # type: ignore[attr-defined]
+            tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
+            authors=tuple(str(a) for a in page.config.authors),  # type: ignore[attr-defined]
+            draft=bool(page.config.draft),  # type: ignore[attr-defined]
+            meta=dict(meta),
+        )
+
+    def _teaser(self, page: Page) -> Teaser:
+        markdown = page.markdown or ""
+        order = page.meta.get("series_order")
+        name = page.meta.get("series")
+        return Teaser(
+            key=page.url,
+            title=_title(page),
+            date=as_utc(page.config.date.created),  # type: ignore[attr-defined]
+            excerpt=posts_fence.shorten(posts_fence.plain_text(split_excerpt(markdown)), 180),
+            readtime=page.config.readtime or None,  # type: ignore[attr-defined]
+            authors=tuple(str(a) for a in page.config.authors),  # type: ignore[attr-defined]
+            series=str(name) if name is not None else None,
+            series_order=order if isinstance(order, int) and not isinstance(order, bool) else None,
+        )
+
+    # -- templates --------------------------------------------------------------------
+
+    def _feeds(self) -> list[tuple[str, str]]:
+        """(blog_dir, title) of every feed written."""
+        out = [(self.config.blog, "")]
+        out += [(name, letter.title) for name, letter in self.letters.items()]
+        return out
+
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment | None:
+        if not self.config.enabled:
+            return env
+        links = []
+        if self.config.feeds:
+            for blog_dir, title in self._feeds():
+                name = title or f"{config.site_name}: posts"
+                prefix = "" if blog_dir == "." else blog_dir.strip("/") + "/"
+                links.append(FeedLinks(name, f"{prefix}rss.xml", f"{prefix}atom.xml"))
+        env.globals["masthead_feeds"] = links
+        return env
+
+    def on_page_context(
+        self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext | None:
+        if not self.config.enabled:
+            return context
+        blog_dir = self.post_blog.get(page.file.src_uri)
+        if blog_dir is None:
+            return context
+        plugin = self.blogs[blog_dir]
+        teasers = [self._teaser(p) for p in plugin.blog.posts]
+        letter = self.letters.get(blog_dir) or next(iter(self.letters.values()), None)
+        is_issue = blog_dir in self.letters
+        author_id = next(iter(page.config.authors), None)  # type: ignore[attr-defined]
+        authors = getattr(page, "authors", None) or []
+        author_name = authors[0].name if authors else ""
+        previous, following = neighbours(teasers, page.url)
+        series_name = page.meta.get("series")
+        parts: list[Teaser] = []
+        if series_name is not None:
+            every = [self._teaser(p) for pl in self.blogs.values() for p in pl.blog.posts]
+            parts = series(every, str(series_name))
+        issue = None
+        if is_issue:
+            text = Path(page.file.abs_src_path or "").read_text(encoding="utf-8-sig")
+            issue = self._issue(page, text, blog_dir)
+        title = _title(page)
+        url = page.canonical_url or page.url
+        context["masthead"] = PageExtras(  # type: ignore[typeddict-unknown-key]
+            kind="issue" if is_issue else "post",
+            share=share_links(url, title, self.config.share),
+            letter=letter,
+            issue=issue,
+            author_name=author_name,
+            read_more=tuple(
+                read_more(teasers, page.url, count=self.config.read_more, author=author_id)
+            )
+            if is_issue
+            else (),
+            previous=previous,
+            next=following,
+            series_name=str(series_name) if series_name is not None else None,
+            series=tuple(parts),
+        )
+        return context
+
+    # -- feeds ------------------------------------------------------------------------
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if not self.config.enabled or not self.config.feeds:
+            return
+        site_url = config.site_url or ""
+        if not site_url:
+            log.warning(
+                "masthead/newsletter: feeds need absolute links; set site_url in mkdocs.yml "
+                "(or feeds: false)"
+            )
+            return
+        base = site_url if site_url.endswith("/") else site_url + "/"
+        for blog_dir, title in self._feeds():
+            plugin = self.blogs[blog_dir]
+            letter = self.letters.get(blog_dir)
+            prefix = "" if blog_dir == "." else blog_dir.strip("/") + "/"
+            posts = [p for p in plugin.blog.posts if p.content is not None]
+            posts.sort(key=lambda p: as_utc(p.config.date.created), reverse=True)
+            entries = tuple(self._entry(p, base) for p in posts[: max(self.config.feed_limit, 1)])
+            feed = feeds.Feed(
+                title=title or f"{config.site_name}: posts",
+                link=base + (plugin.blog.url or prefix),
+                rss_url=f"{base}{prefix}rss.xml",
+                atom_url=f"{base}{prefix}atom.xml",
+                description=(letter.description if letter else "")
+                or (config.site_description or ""),
+                language=config.theme.get("language") or "en",
+                author=config.site_author or "",
+                entries=entries,
+            )
+            out = Path(config.site_dir) / prefix
+            atomic_write(out / "rss.xml", feeds.rss(feed))
+            atomic_write(out / "atom.xml", feeds.atom(feed))
+
+    def _entry(self, page: Page, base: str) -> feeds.FeedEntry:
+        page_url = base + page.url
+        content = _FIRST_H1.sub("", page.content or "", count=1)
+        dates = page.config.date  # type: ignore[attr-defined]
+        updated = getattr(dates, "updated", None)
+        authors = tuple(a.name for a in getattr(page, "authors", []) or [])
+        return feeds.FeedEntry(
+            title=_title(page),
+            url=page_url,
+            published=as_utc(dates.created),
+            updated=as_utc(updated) if updated else None,
+            content_html=feeds.absolute_links(content, page_url),
+            summary=posts_fence.shorten(
+                posts_fence.plain_text(split_excerpt(page.markdown or "")), 300
+            ),
+            authors=authors,
+            categories=tuple(str(c) for c in page.config.categories),  # type: ignore[attr-defined]
+        )
