@@ -45,7 +45,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--date",
         type=_day,
         metavar="YYYY-MM-DD",
-        help="publication date in the front matter (default: the last day of the period)",
+        help="publication date in the front matter (default: the day after the period)",
     )
     parser.add_argument("--author", metavar="ID", help="author id from .authors.yml")
     parser.add_argument(

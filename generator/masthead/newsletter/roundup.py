@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path, PurePosixPath
 
 from ..content import Period, Post, in_period, load_posts, slugify
@@ -168,6 +168,7 @@ def monthly_text(
             ("date", published.isoformat()),
             ("authors", f"[{author}]" if author else None),
             ("categories", _category(newsletter, "Monthly")),
+            ("slug", slugify(period.title)),
             ("kind", "monthly"),
             ("period", str(period)),
             ("subject", _yaml_str(title)),
@@ -222,6 +223,7 @@ def annual_text(
             ("date", published.isoformat()),
             ("authors", f"[{author}]" if author else None),
             ("categories", _category(newsletter, "Annual")),
+            ("slug", f"{year}-in-review"),
             ("kind", "annual"),
             ("period", str(year)),
             ("subject", _yaml_str(title)),
@@ -265,8 +267,9 @@ def post_text(title: str, *, published: date, author: str | None) -> str:
     )
 
 
-def _last_day(period: Period) -> date:
-    return (period.end - timedelta(days=1)).date()
+def _day_after(period: Period) -> date:
+    """A roundup goes out once its period is over: the first day after it."""
+    return period.end.date()
 
 
 def _authors_fallback(site: SiteSettings, blog_dir: str) -> str | None:
@@ -313,7 +316,7 @@ def scaffold_monthly(
         posts,
         newsletter=target,
         issue_path=_docs_relative(site, out),
-        published=published or _last_day(period),
+        published=published or _day_after(period),
         author=author or _common_author(posts, _authors_fallback(site, site.posts_blog)),
         category_order=blog.categories_allowed,
     )
@@ -355,7 +358,7 @@ def scaffold_annual(
         posts,
         newsletter=target,
         issue_path=_docs_relative(site, out),
-        published=published or _last_day(period),
+        published=published or _day_after(period),
         author=author or _common_author(posts, _authors_fallback(site, site.posts_blog)),
         reading_issues=reading_issues_for_year(site, year),
         category_order=blog.categories_allowed,
