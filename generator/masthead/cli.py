@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "masthead.commands.site",
     "masthead.commands.new",
     "masthead.commands.diagrams",
+    "masthead.commands.email",
 )
 
 

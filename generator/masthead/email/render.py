@@ -50,6 +50,9 @@ class EmailSettings:
     name: str = ""
     """The newsletter's name in the footer ('' = the site name)."""
     budget: int = DEFAULT_BUDGET
+    dark_mode: bool = False
+    """Add ``@media (prefers-color-scheme: dark)`` rules and the color-scheme meta tags.
+    Off by default: Gmail marks both unsupported (it rewrites the query so it never applies)."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,7 @@ def render_email(
         authors=info.authors,
         newsletter_name=newsletter_name,
         unsubscribe=unsubscribe,
+        dark_mode=settings.dark_mode,
     )
     html = inline_css(document)
     budget = check_budget(html, head_style(html), settings.budget)
@@ -164,7 +168,7 @@ def render_email(
         date=info.date,
         msgid=eml_mod.message_id(settings.sender, seed=f"{info.newsletter}/{info.slug}"),
         reply_to=settings.reply_to or None,
-        unsubscribe_url=settings.unsubscribe_url.replace("{email}", "") or None,
+        unsubscribe_url=settings.unsubscribe_url or None,
         web_url=info.web_url,
     )
     warnings = (*body.warnings, *budget.problems)

@@ -43,6 +43,23 @@ class NewsletterEmailConfig(Config):
     """The newsletter's name in the footer (default: the site name)."""
 
 
+class SmtpConfig(Config):
+    """Where ``masthead send`` delivers. The user and password come from the environment
+    (MASTHEAD_SMTP_USER, MASTHEAD_SMTP_PASSWORD), never from mkdocs.yml."""
+
+    host = c.Type(str, default="localhost")
+    """The SMTP server (your provider's submission host)."""
+
+    port = c.Type(int, default=587)
+    """587 for STARTTLS, 465 for SSL."""
+
+    security = c.Choice(("starttls", "ssl", "none"), default="starttls")
+    """``starttls``, ``ssl`` (implicit TLS) or ``none`` (a local relay only)."""
+
+    rate = c.Type((int, float), default=5)
+    """Messages per second at most."""
+
+
 class EmailConfig(Config):
     enabled = c.Type(bool, default=True)
     """Write the email issues during ``mkdocs build`` (never under ``mkdocs serve``)."""
@@ -57,6 +74,13 @@ class EmailConfig(Config):
     budget_kb = c.Type(int, default=90)
     """Size budget of the email HTML in KB (Gmail clips at about 102 KB); over it is a
     warning, so ``mkdocs build --strict`` fails."""
+
+    dark_mode = c.Type(bool, default=False)
+    """Dark-mode rules (``prefers-color-scheme``) and color-scheme meta tags in the email.
+    Off by default: Gmail marks both unsupported, and Apple Mail shows the light design."""
+
+    smtp = c.SubConfig(SmtpConfig)
+    """SMTP server for ``masthead send``."""
 
     newsletters = c.DictOfItems(c.SubConfig(NewsletterEmailConfig), default={})
     """Email settings per newsletter, keyed by the blog_dir of its blog instance."""

@@ -117,8 +117,25 @@ class EmailPlugin(BasePlugin[EmailConfig]):
                     log.info("%s: %s", self.sources[slug], message)
             folder = write_issue(email, out, extra={"source": self.sources[slug]})
             self.written.append(folder)
+        self._remove_stale(out)
         if self.emails:
             log.info("masthead/email: %d email issue(s) written to %s", len(self.emails), out)
+
+    def _remove_stale(self, out: Path) -> None:
+        """Remove issue folders of earlier builds whose issue is gone or renamed.
+
+        Only folders holding a manifest.json (so written by this plugin) are touched.
+        """
+        for manifest in out.glob("*/manifest.json"):
+            folder = manifest.parent
+            if folder.name in self.emails:
+                continue
+            for name in ("email.html", "email.txt", "message.eml", "manifest.json"):
+                (folder / name).unlink(missing_ok=True)
+            try:
+                folder.rmdir()
+            except OSError:
+                log.info("masthead/email: kept %s (it holds other files)", folder)
 
     # -- helpers ---------------------------------------------------------------
 
@@ -158,6 +175,7 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             reply_to=settings_cfg.reply_to,
             name=settings_cfg.name,
             budget=self.config.budget_kb * KB,
+            dark_mode=self.config.dark_mode,
         )
         info = IssueInfo(
             slug=page.url.rstrip("/").rsplit("/", 1)[-1] or page.file.name,

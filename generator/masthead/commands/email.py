@@ -1,0 +1,405 @@
+"""``masthead email``, ``masthead email check``, ``masthead send`` and ``masthead push``.
+
+ISSUE is an issue's slug (``december-2022-cpu-limits-and-dns``), its period
+(``2022-12``) or its source file (``content/newsletter/posts/2022-12.md``).
+The email is always rendered from the built site (a real MkDocs build with the
+``masthead/email`` plugin), never from a second Markdown pipeline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, MastheadError
+from . import SubParsers, add_config_option
+
+PLUGIN = "masthead/email"
+
+
+def register(sub: SubParsers) -> None:
+    email = sub.add_parser(
+        "email",
+        help="build the email of an issue, or check it against mail clients",
+        description=(
+            "masthead email ISSUE: build the site and write build/email/<slug>/ "
+            "(email.html, email.txt, message.eml, manifest.json), then show sizes and warnings.\n"
+            "masthead email check ISSUE: list the HTML and CSS the email uses that Gmail "
+            "(desktop webmail), Outlook (Windows) or Apple Mail do not fully support, from the "
+            "caniemail data. Exit code 1 when Gmail or Apple Mail do not support something."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    email.add_argument(
+        "words", nargs="+", metavar="[check] ISSUE", help="the issue: slug, period or file"
+    )
+    add_config_option(email)
+    email.add_argument(
+        "--strict", action="store_true", help="over the size budget (90 KB) is an error"
+    )
+    email.add_argument("-d", "--site-dir", metavar="DIR", help="override site_dir")
+    email.add_argument(
+        "--caniemail",
+        metavar="FILE",
+        help="caniemail data (api/data.json) for 'check'; default $MASTHEAD_CANIEMAIL, "
+        "else downloaded once into .cache/masthead/",
+    )
+    email.add_argument(
+        "--no-build",
+        action="store_true",
+        help="'check' the email already in the output folder instead of building",
+    )
+    email.add_argument("--markdown", action="store_true", help="'check' prints a Markdown table")
+    email.set_defaults(handler=run_email)
+
+    send = sub.add_parser(
+        "send",
+        help="send an issue over SMTP: a test to one address, or to a list",
+        description=(
+            "Send the built email of ISSUE over SMTP (server settings under masthead/email: "
+            "smtp: in mkdocs.yml; user and password from MASTHEAD_SMTP_USER and "
+            "MASTHEAD_SMTP_PASSWORD). A list send keeps a send log (SQLite), so running it "
+            "again after an interruption sends to everyone not yet sent to, and to nobody twice."
+        ),
+    )
+    send.add_argument("issue", metavar="ISSUE", help="the issue: slug, period or file")
+    target = send.add_mutually_exclusive_group(required=True)
+    target.add_argument("--to", metavar="ADDR", help="send one test message to ADDR")
+    target.add_argument(
+        "--list", metavar="CSV", help="send to every address of a CSV with an 'email' column"
+    )
+    add_config_option(send)
+    send.add_argument("--smtp-host", metavar="HOST", help="override smtp.host")
+    send.add_argument("--smtp-port", type=int, metavar="PORT", help="override smtp.port")
+    send.add_argument(
+        "--security", choices=("starttls", "ssl", "none"), help="override smtp.security"
+    )
+    send.add_argument("--rate", type=float, metavar="N", help="at most N messages per second")
+    send.add_argument(
+        "--retries", type=int, default=3, metavar="N", help="retries of a 4xx reply (default 3)"
+    )
+    send.add_argument(
+        "--retry-delay",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="first back-off delay, doubled each retry (default 2)",
+    )
+    send.add_argument(
+        "--log",
+        metavar="FILE",
+        help="send log (default .cache/masthead/send-log.sqlite next to mkdocs.yml)",
+    )
+    send.add_argument(
+        "--rebuild", action="store_true", help="build the site first even if the email exists"
+    )
+    send.set_defaults(handler=run_send)
+
+    push = sub.add_parser(
+        "push",
+        help="create a draft of an issue at Buttondown, Kit or listmonk",
+        description=(
+            "Create the built email of ISSUE as a DRAFT through the provider's API (nothing is "
+            "sent). Keys from the environment: BUTTONDOWN_API_KEY, KIT_API_KEY, or "
+            "LISTMONK_API_USER and LISTMONK_API_TOKEN (and LISTMONK_URL)."
+        ),
+    )
+    push.add_argument("issue", metavar="ISSUE", help="the issue: slug, period or file")
+    push.add_argument("--provider", required=True, choices=("buttondown", "kit", "listmonk"))
+    push.add_argument("--api-url", metavar="URL", help="the API base URL (listmonk: your server)")
+    push.add_argument(
+        "--list-id",
+        type=int,
+        action="append",
+        default=[],
+        metavar="N",
+        help="listmonk list id (repeat for several)",
+    )
+    add_config_option(push)
+    push.add_argument("--rebuild", action="store_true", help="build the site first")
+    push.set_defaults(handler=run_push)
+
+
+# -- building and finding the issue ------------------------------------------------
+
+
+@dataclass
+class _Site:
+    config_file: Path
+    out_dir: Path
+    docs_dir: Path
+    plugin_config: Any
+
+
+def _quiet_mkdocs() -> None:
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    log = logging.getLogger("mkdocs")
+    if not any(isinstance(h, logging.StreamHandler) for h in log.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.WARNING)
+
+
+def _load(config_file: str, *, strict: bool = False, site_dir: str | None = None) -> Any:
+    path = Path(config_file)
+    if not path.is_file():
+        raise ConfigError(
+            "no such file; expected an MkDocs configuration (run from the project folder "
+            "or pass -f FILE)",
+            path=path,
+        )
+    _quiet_mkdocs()
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import ConfigurationError
+
+    overrides: dict[str, Any] = {"strict": strict}
+    if site_dir:
+        overrides["site_dir"] = site_dir
+    try:
+        config = load_config(str(path), **overrides)
+    except ConfigurationError as exc:
+        raise ConfigError(str(exc), path=path) from exc
+    if PLUGIN not in config.plugins:
+        raise ConfigError(
+            f"the {PLUGIN} plugin is not enabled; expected '- {PLUGIN}' under plugins:", path=path
+        )
+    return config
+
+
+def _site(config: Any) -> _Site:
+    plugin = config.plugins[PLUGIN]
+    return _Site(
+        Path(config.config_file_path),
+        plugin.output_dir(config),
+        Path(config.docs_dir),
+        plugin.config,
+    )
+
+
+def _build(config: Any) -> None:
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import Abort
+    from rich.console import Console
+
+    with Console(stderr=True).status("Building the site and its email issues…"):
+        try:
+            build(config)
+        except Abort as exc:
+            raise ConfigError(f"build aborted: {exc}", path=config.config_file_path) from exc
+
+
+def _find(site: _Site, selector: str) -> Any:
+    from ..email.built import describe_available, find_built
+
+    found = find_built(site.out_dir, selector, site.docs_dir)
+    if found is None:
+        raise MastheadError(
+            f"no newsletter issue {selector!r}; expected a slug, a period (2022-12) or an "
+            f"issue's file ({describe_available(site.out_dir)})"
+        )
+    return found
+
+
+def _built_issue(args: argparse.Namespace, *, rebuild: bool) -> tuple[_Site, Any]:
+    from ..email.built import find_built
+
+    config = _load(args.config_file)
+    site = _site(config)
+    if not rebuild:
+        existing = find_built(site.out_dir, args.issue, site.docs_dir)
+        if existing is not None:
+            return site, existing
+    _build(config)
+    return site, _find(site, args.issue)
+
+
+# -- handlers -------------------------------------------------------------------------
+
+
+def run_email(args: argparse.Namespace) -> int:
+    words: list[str] = args.words
+    if len(words) == 2 and words[0] == "check":
+        return _run_check(args, words[1])
+    if len(words) != 1:
+        raise MastheadError("expected 'masthead email ISSUE' or 'masthead email check ISSUE'")
+    config = _load(args.config_file, strict=args.strict, site_dir=args.site_dir)
+    site = _site(config)
+    _build(config)
+    issue = _find(site, words[0])
+    return _show(issue, strict=args.strict)
+
+
+def _show(issue: Any, *, strict: bool) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..email.budget import KB
+
+    console = Console()
+    m = issue.manifest
+    sizes = m.get("sizes", {})
+    table = Table(title=f"{m.get('subject')}", show_header=True)
+    table.add_column("file")
+    table.add_column("size", justify="right")
+    for name, key in (("email.html", "html"), ("email.txt", "text"), ("message.eml", "eml")):
+        table.add_row(str(issue.folder / name), f"{sizes.get(key, 0) / KB:.1f} KB")
+    console.print(table)
+    console.print(f"preheader: {m.get('preheader')}")
+    console.print(f"web: {m.get('web_url')}")
+    budget = int(sizes.get("budget", 90 * KB))
+    over = int(sizes.get("html", 0)) > budget
+    for warning in m.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {warning}")
+    if over and strict:
+        console.print("[red]error:[/] the email HTML is over its size budget (--strict)")
+        return 1
+    return 0
+
+
+def _run_check(args: argparse.Namespace, selector: str) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..email.check import check_html, load_data, locate_data, report_markdown
+
+    config = _load(args.config_file, site_dir=args.site_dir)
+    site = _site(config)
+    data_path = locate_data(args.caniemail, site.config_file.parent)
+    data = load_data(data_path)
+    if args.no_build:
+        issue = _find(site, selector)
+    else:
+        _build(config)
+        issue = _find(site, selector)
+    findings = check_html(issue.html, data)
+    if args.markdown:
+        print(report_markdown(findings))
+    else:
+        console = Console()
+        table = Table(title=f"{issue.slug}: not fully supported (caniemail data)")
+        for column in ("feature", "client", "support", "notes"):
+            table.add_column(column, overflow="fold")
+        for f in findings:
+            for s in f.support:
+                label = "[red]no[/]" if s.code == "n" else "[yellow]partial[/]"
+                table.add_row(
+                    f"{f.title}\n[dim]{', '.join(f.used_as)}[/]",
+                    f"{s.client.name} {s.version}",
+                    label,
+                    " ".join(s.notes),
+                )
+        console.print(table)
+    failing = [f for f in findings if f.fails]
+    if failing:
+        names = ", ".join(f.slug for f in failing)
+        print(f"masthead: Gmail or Apple Mail do not support: {names}")
+        return 1
+    return 0
+
+
+def _project_root(site: _Site) -> Path:
+    return site.config_file.parent
+
+
+def run_send(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from ..email import send as s
+
+    site, issue = _built_issue(args, rebuild=args.rebuild)
+    smtp_cfg = site.plugin_config.smtp
+    settings = s.SmtpSettings.with_env_credentials(
+        args.smtp_host or smtp_cfg.host,
+        args.smtp_port or smtp_cfg.port,
+        args.security or smtp_cfg.security,
+    )
+    payload = s.Issue(
+        campaign=issue.campaign,
+        subject=issue.get("subject"),
+        sender=issue.get("from"),
+        html=issue.html,
+        text=issue.text,
+        provider=issue.get("provider"),
+        unsubscribe_url=issue.get("unsubscribe_url"),
+        reply_to=issue.get("reply_to"),
+        web_url=issue.get("web_url"),
+    )
+    pacing = s.Pacing(
+        rate=args.rate if args.rate is not None else float(smtp_cfg.rate),
+        retries=args.retries,
+        retry_delay=args.retry_delay,
+    )
+    console = Console(stderr=True)
+    mailer = s.Mailer(settings)
+    if args.to:
+        if not s.valid_address(args.to):
+            raise MastheadError(f"expected an email address for --to, got {args.to!r}")
+        report = s.send_issue(payload, [s.Recipient(args.to)], mailer, None, pacing=pacing)
+        return _report(console, report, None)
+    list_path = Path(args.list)
+    recipients = s.read_recipients(list_path)
+    if not payload.unsubscribe_url:
+        raise ConfigError(
+            "a list send needs a working unsubscribe link: set unsubscribe_url for this "
+            f"newsletter under {PLUGIN}: newsletters: in mkdocs.yml (it also sets "
+            "List-Unsubscribe; Gmail and Yahoo require one-click unsubscribe from bulk senders)",
+            path=site.config_file,
+        )
+    log_path = (
+        Path(args.log) if args.log else _project_root(site) / ".cache/masthead/send-log.sqlite"
+    )
+    with s.SendLog(log_path) as log:
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[last]}"),
+            console=console,
+            transient=False,
+        ) as progress:
+            task = progress.add_task(f"Sending {issue.slug}", total=len(recipients), last="")
+
+            def tick(address: str, outcome: str) -> None:
+                progress.update(task, advance=1, last=f"{outcome}: {address}")
+
+            report = s.send_issue(payload, recipients, mailer, log, pacing=pacing, progress=tick)
+        return _report(console, report, log_path)
+
+
+def _report(console: Any, report: Any, log_path: Path | None) -> int:
+    console.print(
+        f"sent {len(report.sent)}, already sent before {len(report.skipped)}, "
+        f"failed {len(report.failed)}, deferred {len(report.deferred)}"
+    )
+    if report.resumed:
+        console.print(
+            f"{len(report.resumed)} address(es) were being sent to when an earlier run stopped; "
+            "sent again with the same Message-ID: " + ", ".join(report.resumed)
+        )
+    for address, reply in report.failed.items():
+        console.print(f"[red]failed[/] {address}: {reply}")
+    for address, reply in report.deferred.items():
+        console.print(f"[yellow]deferred[/] {address}: {reply} (run again to retry)")
+    if log_path is not None:
+        console.print(f"send log: {log_path}")
+    return 0 if report.ok else 1
+
+
+def run_push(args: argparse.Namespace) -> int:
+    from ..email.push import build_request, send_request
+
+    _site_info, issue = _built_issue(args, rebuild=args.rebuild)
+    request = build_request(issue, args.provider, api_url=args.api_url, lists=tuple(args.list_id))
+    result = send_request(request)
+    print(
+        f"{result.provider}: draft created for {issue.slug!r}"
+        + (f" (id {result.draft_id})" if result.draft_id else "")
+        + "; nothing was sent"
+    )
+    return 0

@@ -1,0 +1,344 @@
+"""The email of an issue from page content HTML: the swaps, the HTML rules, the text part,
+the .eml, the size budget (the core, without MkDocs)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from masthead.email import dom
+from masthead.email.budget import KB
+from masthead.email.inline import STYLE_LIMIT, head_style
+from masthead.email.providers import MERGE_TAGS
+from masthead.email.render import Author, EmailIssue, EmailSettings, IssueInfo, render_email
+from masthead.email.transform import TransformContext, transform
+
+from .support import REPO
+
+FIXTURES = Path(__file__).parent / "fixtures" / "email"
+SITE_URL = "https://kernelnotes.example.org/"
+WEB_URL = SITE_URL + "newsletter/2023/01/december-2022/"
+SENDER = "Mira <mira@kernelnotes.example.org>"
+
+
+def issue_info(**changes: object) -> IssueInfo:
+    values: dict[str, object] = {
+        "slug": "december-2022",
+        "title": "December 2022: CPU limits and DNS",
+        "subject": "Kernel Notes, December 2022",
+        "preheader": "The 100 ms CPU trap and a five-second DNS mystery.",
+        "web_url": WEB_URL,
+        "site_url": SITE_URL,
+        "site_name": "Kernel Notes",
+        "date": datetime(2023, 1, 2, tzinfo=UTC),
+        "kind": "monthly",
+        "period": "2022-12",
+        "read_time": 6,
+        "authors": (
+            Author(
+                name="Mira Castellanos",
+                description="Platform engineer",
+                bio="Mira keeps a few hundred nodes of Kubernetes boring on purpose.",
+                avatar=SITE_URL + "assets/images/avatar.png",
+                url=SITE_URL + "about/",
+            ),
+        ),
+    }
+    values.update(changes)
+    return IssueInfo(**values)  # type: ignore[arg-type]
+
+
+def render(
+    settings: EmailSettings | None = None, content: str | None = None, **info: object
+) -> EmailIssue:
+    html = content if content is not None else (FIXTURES / "issue.html").read_text()
+    return render_email(
+        html,
+        issue_info(**info),
+        settings or EmailSettings(sender=SENDER),
+        template_dir=REPO / "theme",
+        site_dir=FIXTURES / "site",
+    )
+
+
+@pytest.fixture(scope="module")
+def rendered() -> EmailIssue:
+    return render(
+        EmailSettings(
+            sender=SENDER,
+            unsubscribe_url="https://kernelnotes.example.org/unsubscribe?email={email}",
+            reply_to="mira@kernelnotes.example.org",
+        )
+    )
+
+
+def tree(html: str) -> dom.Element:
+    return dom.parse(html)
+
+
+def elements(html: str, tag: str) -> list[dom.Element]:
+    return [e for e in tree(html).iter() if e.tag == tag]
+
+
+# -- HTML rules ---------------------------------------------------------------------
+
+
+def test_no_active_content_and_no_data_uris(rendered: EmailIssue) -> None:
+    root = tree(rendered.html)
+    tags = {e.tag for e in root.iter()}
+    for banned in ("svg", "script", "iframe", "video", "form", "input", "button"):
+        assert banned not in tags, banned
+    assert "data:" not in rendered.html
+    assert "javascript:" not in rendered.html
+    assert not any(name.startswith("on") for e in root.iter() for name in e.attrs)
+    assert "alert(" not in rendered.html
+
+
+def test_every_image_is_absolute_with_width_and_alt(rendered: EmailIssue) -> None:
+    images = elements(rendered.html, "img")
+    assert len(images) >= 5
+    for img in images:
+        assert img.get("src").startswith(SITE_URL), img.attrs
+        assert not img.get("src").endswith(".svg")
+        assert img.get("width").isdigit() and 0 < int(img.get("width")) <= 552, img.attrs
+        assert "alt" in img.attrs, img.attrs
+    screenshot = next(i for i in images if "screenshot" in i.get("src"))
+    # 800 px wide on disk, fitted into the 552 px column, height in proportion.
+    assert (screenshot.get("width"), screenshot.get("height")) == ("552", "276")
+    assert screenshot.get("alt") == "A screenshot of the dashboard"
+
+
+def test_diagram_becomes_its_png(rendered: EmailIssue) -> None:
+    img = next(i for i in elements(rendered.html, "img") if "diagrams" in i.get("src"))
+    assert img.get("src") == SITE_URL + "assets/masthead/diagrams/abc123.png"
+    assert (img.get("width"), img.get("height")) == ("552", "276")
+    assert img.get("alt") == "Request path from kubectl to runc"
+    assert "The request path" in rendered.html
+
+
+def test_svg_image_without_png_links_to_the_web_page(rendered: EmailIssue) -> None:
+    assert "diagram.svg" not in rendered.html
+    assert "An SVG illustration" in rendered.html
+    assert any("is an SVG" in w for w in rendered.warnings)
+
+
+def test_tweet_and_video_become_linked_table_cards(rendered: EmailIssue) -> None:
+    root = tree(rendered.html)
+    tweet_links = [a for a in root.iter() if a.tag == "a" and "kelsey/status/1" in a.get("href")]
+    assert len(tweet_links) >= 2  # avatar and "View the post"
+    card = [
+        t
+        for t in root.iter()
+        if t.tag == "table" and "Kelsey Example" in t.text() and "View the post" in t.text()
+    ][-1]
+    text = re.sub(r"\s+", " ", card.text())
+    assert "@kelsey" in text and "The best cluster" in text and "5,400 Likes" in text
+    avatar = next(i for i in card.iter() if i.tag == "img")
+    assert avatar.get("alt") == "Kelsey Example" and avatar.get("width") == "48"
+    video = next(
+        a
+        for a in root.iter()
+        if a.tag == "a"
+        and a.get("href").endswith("watch?v=abc")
+        and a.find(lambda e: e.tag == "img") is not None
+    )
+    thumb = video.find(lambda e: e.tag == "img")
+    assert thumb is not None and thumb.get("src") == SITE_URL + "assets/images/thumb.png"
+    assert thumb.get("width") == "552"
+    assert "Watch: Containers from scratch" in rendered.html
+
+
+def test_reading_list_keeps_titles_sources_and_comments(rendered: EmailIssue) -> None:
+    text = re.sub(r"\s+", " ", tree(rendered.html).text())
+    for piece in (
+        "The cgroup v2 story",
+        "LWN.net",
+        "A clear history of why cgroup v2 exists.",
+        "Second paragraph of my comment.",
+        "DNS at scale",
+        "ndots:5 explained.",
+    ):
+        assert piece in text
+    link = next(a for a in elements(rendered.html, "a") if a.text() == "The cgroup v2 story")
+    assert link.get("href") == "https://lwn.net/Articles/1/"
+
+
+def test_code_blocks_have_inline_highlight_colours(rendered: EmailIssue) -> None:
+    pre = elements(rendered.html, "pre")[0]
+    spans = [s for s in pre.iter() if s.tag == "span"]
+    assert spans and all(re.search(r"color:#[0-9a-f]{6}", s.get("style")) for s in spans)
+    keyword = next(s for s in spans if s.text() == "def")
+    assert "font-weight:bold" in keyword.get("style")
+    assert "white-space:pre-wrap" in pre.get("style")
+    assert "background-color:#f6f8fa" in pre.get("style")
+    assert "codelineno" not in rendered.html and "__span" not in rendered.html
+    assert "def limit(cpu):" in pre.text()
+
+
+def test_links_are_absolute(rendered: EmailIssue) -> None:
+    hrefs = [a.get("href") for a in elements(rendered.html, "a") if a.get("href")]
+    assert all(h.startswith(("https://", "http://", "mailto:", "{{", "*|")) for h in hrefs), hrefs
+    assert SITE_URL + "blog/2022/12/cpu-limits/" in hrefs
+    assert WEB_URL + "#reading" in hrefs
+    assert "headerlink" not in rendered.html and "¶" not in rendered.html
+
+
+def test_layout_is_a_600px_table_column_for_outlook(rendered: EmailIssue) -> None:
+    html = rendered.html
+    assert html.startswith("<!DOCTYPE html>")
+    assert '<!--[if mso]><table role="presentation" width="600"' in html
+    container = next(t for t in elements(html, "table") if "max-width:600px" in t.get("style"))
+    assert container.get("role") == "presentation"
+    assert container.get("width") == "100%"
+    # One column: every row of the container has a single cell.
+    rows = [
+        c
+        for c in container.iter()
+        if c.tag == "tr" and c.parent is not None and c.parent.parent is container
+    ]
+    assert len(rows) == 4
+    assert all(len([td for td in r.children if isinstance(td, dom.Element)]) == 1 for r in rows)
+
+
+def test_hidden_preheader_and_view_in_browser(rendered: EmailIssue) -> None:
+    body = next(e for e in tree(rendered.html).iter() if e.tag == "body")
+    first = next(c for c in body.children if isinstance(c, dom.Element))
+    assert first.text().startswith("The 100 ms CPU trap")
+    assert "display:none" in first.get("style") and "max-height:0" in first.get("style")
+    view = next(a for a in elements(rendered.html, "a") if a.text() == "View in browser")
+    assert view.get("href") == WEB_URL
+
+
+def test_footer_has_author_bio_and_unsubscribe(rendered: EmailIssue) -> None:
+    text = tree(rendered.html).text()
+    assert "Mira Castellanos" in text and "boring on purpose" in text
+    unsubscribe = next(a for a in elements(rendered.html, "a") if a.text() == "Unsubscribe")
+    assert unsubscribe.get("href") == "{{ unsubscribe_url }}"
+
+
+@pytest.mark.parametrize("provider", sorted(MERGE_TAGS))
+def test_unsubscribe_merge_tag_survives_inlining(provider: str) -> None:
+    out = render(EmailSettings(sender=SENDER, provider=provider))
+    tag = MERGE_TAGS[provider]
+    assert f'href="{tag}"' in out.html
+    assert tag in out.text
+
+
+def test_custom_provider_uses_the_configured_url() -> None:
+    out = render(
+        EmailSettings(sender=SENDER, provider="custom", unsubscribe_url="https://x.example/u")
+    )
+    assert 'href="https://x.example/u"' in out.html
+
+
+def test_only_media_rules_stay_in_one_head_style(rendered: EmailIssue) -> None:
+    root = tree(rendered.html)
+    styles = [e for e in root.iter() if e.tag == "style"]
+    assert len(styles) == 1
+    assert styles[0].parent is not None and styles[0].parent.tag == "head"
+    css = dom.inner_html(styles[0])
+    assert css.startswith("@media")
+    # Outside the @media blocks nothing is left: strip them and nothing remains.
+    depth, outside = 0, []
+    for ch in css:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif depth == 0:
+            outside.append(ch)
+    assert re.sub(r"@media[^{]*", "", "".join(outside)).strip() == ""
+    assert len(css.encode()) <= STYLE_LIMIT
+    assert "prefers-color-scheme" not in css  # dark mode is opt-in (Gmail marks it n)
+    # Plain rules were inlined: paragraphs carry their margins.
+    assert all("margin" in p.get("style") for p in root.iter() if p.tag == "p")
+
+
+def test_dark_mode_rules_when_enabled() -> None:
+    out = render(EmailSettings(sender=SENDER, dark_mode=True))
+    css = head_style(out.html)
+    assert "@media (prefers-color-scheme: dark)" in css
+    assert '<meta name="color-scheme" content="light dark">' in out.html
+    # The classes the dark rules select were kept on their elements.
+    assert 'class="mh-e-container"' in out.html
+
+
+def test_transform_drops_what_it_cannot_show() -> None:
+    result = transform(
+        '<p>a<img src="data:image/gif;base64,R0lGOD" alt="x"></p><img src="" alt="">'
+        '<p style="background:url(javascript:x)">b</p>',
+        TransformContext(site_url=SITE_URL, page_url=WEB_URL),
+    )
+    assert "<img" not in result.html and "url(" not in result.html
+    assert any("data: URI" in w for w in result.warnings)
+
+
+# -- text part ------------------------------------------------------------------------
+
+
+def test_text_part(rendered: EmailIssue) -> None:
+    text = rendered.text
+    lines = text.splitlines()
+    for line in lines:
+        assert len(line) <= 78 or re.fullmatch(r"https?://\S+", line), line
+    assert lines[0] == "December 2022: CPU limits and DNS"
+    assert lines[1] == "=" * len(lines[0])
+    assert "Kubernetes\n----------" in text
+    assert WEB_URL in text
+    # Links are numbered references listed at the end.
+    number = re.search(r"CPU limits \[(\d+)\]", text)
+    assert number is not None
+    assert f"[{number.group(1)}] {SITE_URL}blog/2022/12/cpu-limits/" in text
+    assert "\nLinks:\n" in text
+    # Lists, code and the reading list comments.
+    assert "1. First, `kubectl top`." in text and "2. Then the throttling counters." in text
+    assert "    def limit(cpu):" in text
+    assert "A clear history of why cgroup v2 exists." in text
+    assert "Limit | Throttled" in text
+    assert "<" not in text.replace("<=", "")
+    # The long code line was cut at 78 characters with a continuation mark.
+    assert any(line.endswith("\\") and line.startswith("    ") for line in lines)
+    assert "Unsubscribe:\n{{ unsubscribe_url }}" in text
+
+
+# -- .eml -------------------------------------------------------------------------------
+
+
+def test_eml_parses_back_with_the_standard_library(rendered: EmailIssue) -> None:
+    msg = email.message_from_bytes(rendered.eml, policy=email.policy.default)
+    assert msg.get_content_type() == "multipart/alternative"
+    parts = list(msg.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
+    assert msg["Subject"] == "Kernel Notes, December 2022"
+    assert msg["From"] == SENDER
+    assert msg["Reply-To"] == "mira@kernelnotes.example.org"
+    assert msg["Date"].datetime == datetime(2023, 1, 2, tzinfo=UTC)
+    assert re.fullmatch(r"<[0-9a-f]+@kernelnotes\.example\.org>", msg["Message-ID"])
+    assert msg["List-Unsubscribe"] == "<https://kernelnotes.example.org/unsubscribe?email={email}>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert parts[0].get_content().replace("\r\n", "\n") == rendered.text
+    assert parts[1].get_content().replace("\r\n", "\n").rstrip("\n") == rendered.html
+    for line in rendered.eml.split(b"\r\n"):
+        assert len(line) <= 998
+
+
+def test_eml_without_unsubscribe_url_has_no_list_unsubscribe() -> None:
+    out = render(EmailSettings(sender=SENDER))
+    msg = email.message_from_bytes(out.eml, policy=email.policy.default)
+    assert msg["List-Unsubscribe"] is None and msg["List-Unsubscribe-Post"] is None
+
+
+# -- size budget ----------------------------------------------------------------------
+
+
+def test_over_budget_is_a_warning_with_the_size(rendered: EmailIssue) -> None:
+    assert rendered.budget.ok
+    big = render(EmailSettings(sender=SENDER, budget=4 * KB))
+    assert not big.budget.ok
+    assert any("over the budget of 4 KB" in w for w in big.warnings)
+    assert big.manifest["sizes"]["html"] == len(big.html.encode())
