@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from typing import Any
 
 NO_DIAGRAM = 3
@@ -57,9 +56,13 @@ def main(argv: list[str]) -> int:
         exec(compiled, {"__name__": "__main__", "__file__": label})
     except SystemExit as exc:
         if exc.code not in (None, 0):
+            import traceback
+
             traceback.print_exc()
             return 1
     except BaseException:
+        import traceback
+
         # Drop the runner's own frame so the traceback starts in the author's code.
         etype, value, tb = sys.exc_info()
         traceback.print_exception(etype, value, tb.tb_next if tb is not None else None)
