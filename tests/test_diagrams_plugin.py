@@ -217,3 +217,22 @@ def test_example_publication_has_diagrams() -> None:
     posts = (REPO / "content" / "blog" / "posts").glob("*.md")
     fences = sum(len(re.findall(r"^```(?:diagram|dot)\b", p.read_text(), re.M)) for p in posts)
     assert fences >= 4
+
+
+def test_missing_graphviz_under_serve_is_an_error_box(site: Path) -> None:
+    set_option(site, f"graphviz: {site / 'no-such-dot'}")
+    run_build(site, serve=True)
+    html = (site / "build" / "index.html").read_text()
+    assert html.count('class="admonition failure mh-error"') == 3
+    assert "Graphviz is not installed" in html
+    assert not FIGURE.findall(html)
+
+
+def test_cache_inside_docs_dir_is_refused(site: Path, errors: pytest.LogCaptureFixture) -> None:
+    set_option(site, "cache_dir: docs/.cache")
+    with pytest.raises(Abort):
+        run_build(site)
+    assert (
+        "cache_dir 'docs/.cache' lies inside docs_dir; expected a folder outside it" in errors.text
+    )
+    assert not (site / "docs" / ".cache").exists()
