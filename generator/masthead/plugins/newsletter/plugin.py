@@ -23,7 +23,7 @@ from material.plugins.blog.plugin import BlogPlugin
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
@@ -175,6 +175,14 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
         if not self.config.enabled:
             return files
         self.files = files
+        if self.config.feeds:
+            # Placeholders, so that Markdown links to a feed (blog/rss.xml) resolve;
+            # on_post_build writes the real feeds over them.
+            for blog_dir, _ in self._feeds():
+                prefix = "" if blog_dir == "." else blog_dir.strip("/") + "/"
+                for name in ("rss.xml", "atom.xml"):
+                    if files.get_file_from_path(prefix + name) is None:
+                        files.append(File.generated(config, prefix + name, content=""))
         self.post_blog = {
             post.file.src_uri: blog_dir
             for blog_dir, plugin in self.blogs.items()
