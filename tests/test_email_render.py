@@ -319,7 +319,10 @@ def test_eml_parses_back_with_the_standard_library(rendered: EmailIssue) -> None
     assert msg["Reply-To"] == "mira@kernelnotes.example.org"
     assert msg["Date"].datetime == datetime(2023, 1, 2, tzinfo=UTC)
     assert re.fullmatch(r"<[0-9a-f]+@kernelnotes\.example\.org>", msg["Message-ID"])
-    assert msg["List-Unsubscribe"] == "<https://kernelnotes.example.org/unsubscribe?email={email}>"
+    assert (
+        msg["List-Unsubscribe"].strip()
+        == "<https://kernelnotes.example.org/unsubscribe?email={email}>"
+    )
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert parts[0].get_content().replace("\r\n", "\n") == rendered.text
     assert parts[1].get_content().replace("\r\n", "\n").rstrip("\n") == rendered.html

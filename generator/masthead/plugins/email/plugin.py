@@ -145,15 +145,16 @@ class EmailPlugin(BasePlugin[EmailConfig]):
         for blog_dir in self.config.newsletters:
             if declared == blog_dir or (declared is None and src.startswith(f"{blog_dir}/")):
                 return str(blog_dir)
-        if any(src.startswith(f"{b}/") for b in self.config.newsletters) or declared:
-            known = ", ".join(self.config.newsletters) or "none"
-            log.warning(
-                "%s: no email settings for newsletter %r under masthead/email: newsletters "
-                "(configured: %s)",
-                src,
-                declared,
-                known,
-            )
+        name = declared or src.split("/", 1)[0]
+        known = ", ".join(self.config.newsletters) or "none"
+        log.warning(
+            "%s: no email settings for newsletter %r; expected an entry '%s:' with 'from:' "
+            "under masthead/email: newsletters: (configured: %s)",
+            src,
+            name,
+            name,
+            known,
+        )
         return None
 
     def _render(self, page: Page, config: MkDocsConfig, newsletter: str) -> EmailIssue:
@@ -173,7 +174,7 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             provider=settings_cfg.provider,
             unsubscribe_url=settings_cfg.unsubscribe_url,
             reply_to=settings_cfg.reply_to,
-            name=settings_cfg.name,
+            name=settings_cfg.name or _newsletter_title(config, newsletter),
             budget=self.config.budget_kb * KB,
             dark_mode=self.config.dark_mode,
         )
@@ -206,6 +207,19 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             template_dir=Path(templates),
             site_dir=Path(config.site_dir),
         )
+
+
+def _newsletter_title(config: MkDocsConfig, blog_dir: str) -> str:
+    """The newsletter's title from the masthead/newsletter plugin ('' when not configured)."""
+    plugin = config.plugins.get("masthead/newsletter")
+    options = getattr(plugin, "config", None)
+    items = options.get("newsletters") if options is not None else None
+    for item in items or []:
+        title = item.get("title") if hasattr(item, "get") else getattr(item, "title", None)
+        where = item.get("blog_dir") if hasattr(item, "get") else getattr(item, "blog_dir", None)
+        if str(where or "").strip("/") == blog_dir:
+            return str(title or "")
+    return ""
 
 
 def _page_date(page: Page) -> datetime:
