@@ -236,3 +236,26 @@ def test_cache_inside_docs_dir_is_refused(site: Path, errors: pytest.LogCaptureF
         "cache_dir 'docs/.cache' lies inside docs_dir; expected a folder outside it" in errors.text
     )
     assert not (site / "docs" / ".cache").exists()
+
+
+def test_blog_excerpts_link_the_diagram_from_the_index_page(site: Path) -> None:
+    config = site / "mkdocs.yml"
+    config.write_text(config.read_text().replace("plugins:\n", "plugins:\n  - blog\n"))
+    posts = site / "docs" / "blog" / "posts"
+    posts.mkdir(parents=True)
+    (site / "docs" / "blog" / "index.md").write_text("# Blog\n")
+    (posts / "post.md").write_text(
+        "---\ndate: 2022-12-01\n---\n\n# A post\n\n"
+        '```dot alt="In the excerpt"\ndigraph { excerpt -> shown }\n```\n\n'
+        "<!-- more -->\n\nThe rest.\n"
+    )
+    run_build(site)
+    out = site / "build"
+    pages = [
+        out / "blog" / "index.html",
+        out / "blog" / "2022" / "12" / "01" / "a-post" / "index.html",
+    ]
+    for page in pages:
+        ((*_, svg, _w, _h, alt),) = FIGURE.findall(page.read_text())
+        assert alt == "In the excerpt"
+        assert (page.parent / svg).resolve().is_file(), (page, svg)

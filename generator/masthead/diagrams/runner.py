@@ -52,6 +52,7 @@ def main(argv: list[str]) -> int:
     found: list[str] = []
     try:
         _install_capture(found)
+        sys.argv = [label]  # as if the author ran their file directly
         compiled = compile(code, label, "exec")
         exec(compiled, {"__name__": "__main__", "__file__": label})
     except SystemExit as exc:

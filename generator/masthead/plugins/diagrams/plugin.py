@@ -60,6 +60,8 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
         self._settings: tuple[Any, ...] = ()
         self._docs_dir = Path("content")
         self._page: Page | None = None
+        self._in_page = False
+        """True while a page's own Markdown converts (not a blog excerpt of it)."""
         self._page_fences: dict[str, list[FoundFence]] = {}
         self._used_fences: set[tuple[str, int]] = set()
         self._failures: dict[str, RenderFailure] = {}
@@ -143,12 +145,13 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
         self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str:
         self._page = page
+        self._in_page = True
         return markdown
 
     def on_page_context(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
         # The blog plugin renders post excerpts into its index pages here (at
         # priority -100, after this hook): figure URLs must be relative to that page.
-        self._page = page
+        self._page, self._in_page = page, False
         return context
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
@@ -231,6 +234,9 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
         message = f"{where}: the ```{language} fence {reason}"
         if detail:
             message += "\n" + "\n".join(f"    {ln}" for ln in detail.splitlines())
+        if not self._in_page:
+            # A blog excerpt of a post: the post's own page reported this already.
+            return error_box("Diagram failed", f"{reason}\n\n{detail}".rstrip())
         if message not in self.errors:
             self.errors.append(message)
             if self.serving:
