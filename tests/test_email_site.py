@@ -216,13 +216,19 @@ def test_cli_email_strict_fails_over_budget(
     assert main(["email", "2022-12", "--strict"]) == 1
 
 
-def test_missing_sender_fails_the_build_with_a_clear_error(tmp_path: Path) -> None:
-    from mkdocs.exceptions import PluginError
+def test_missing_sender_fails_the_build_with_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mkdocs.exceptions import Abort
 
     project = copy_project(tmp_path / "p")
     config = project / "mkdocs.yml"
     text = config.read_text()
     text = re.sub(r"\n          from: Mira <mira@kernelnotes\.example\.org>", "", text)
     config.write_text(text)
-    with pytest.raises(PluginError, match="newsletters: newsletter: missing 'from:'"):
+    with pytest.raises(Abort, match="configuration error"):
         build_site(project)
+    # Through the CLI: one line naming mkdocs.yml and the missing option, exit code 1.
+    assert main(["email", "2022-12", "-f", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "mkdocs.yml" in err and "'from': Required configuration not provided" in err

@@ -145,6 +145,17 @@ def _quiet_mkdocs() -> None:
     log.setLevel(logging.WARNING)
 
 
+class _Collect(logging.Handler):
+    """Keeps the configuration errors MkDocs logs, to show them in one error line."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def _load(config_file: str, *, strict: bool = False, site_dir: str | None = None) -> Any:
     path = Path(config_file)
     if not path.is_file():
@@ -160,10 +171,19 @@ def _load(config_file: str, *, strict: bool = False, site_dir: str | None = None
     overrides: dict[str, Any] = {"strict": strict}
     if site_dir:
         overrides["site_dir"] = site_dir
+    from mkdocs.exceptions import Abort
+
+    errors = _Collect()
+    logging.getLogger("mkdocs").addHandler(errors)
     try:
         config = load_config(str(path), **overrides)
     except ConfigurationError as exc:
         raise ConfigError(str(exc), path=path) from exc
+    except Abort as exc:
+        detail = "; ".join(errors.messages) or str(exc)
+        raise ConfigError(detail, path=path) from exc
+    finally:
+        logging.getLogger("mkdocs").removeHandler(errors)
     if PLUGIN not in config.plugins:
         raise ConfigError(
             f"the {PLUGIN} plugin is not enabled; expected '- {PLUGIN}' under plugins:", path=path
@@ -236,19 +256,16 @@ def run_email(args: argparse.Namespace) -> int:
 
 def _show(issue: Any, *, strict: bool) -> int:
     from rich.console import Console
-    from rich.table import Table
 
     from ..email.budget import KB
 
     console = Console()
     m = issue.manifest
     sizes = m.get("sizes", {})
-    table = Table(title=f"{m.get('subject')}", show_header=True)
-    table.add_column("file")
-    table.add_column("size", justify="right")
+    console.print(f"[bold]{m.get('subject')}[/]")
+    console.print(f"folder: {issue.folder}", soft_wrap=True)
     for name, key in (("email.html", "html"), ("email.txt", "text"), ("message.eml", "eml")):
-        table.add_row(str(issue.folder / name), f"{sizes.get(key, 0) / KB:.1f} KB")
-    console.print(table)
+        console.print(f"  {name:<12} {sizes.get(key, 0) / KB:6.1f} KB")
     console.print(f"preheader: {m.get('preheader')}")
     console.print(f"web: {m.get('web_url')}")
     budget = int(sizes.get("budget", 90 * KB))

@@ -262,9 +262,11 @@ def _tweet(card: Element, state: _State) -> None:
         for img in card.find_all(lambda e: e.tag == "img"):
             dom.remove(img)
         paragraphs = list(card.children)
-    foot = " · ".join(
-        x for x in (_class_text(card, "mh-tweet__date"), _class_text(card, "mh-tweet__counts")) if x
-    )
+    counts = [
+        re.sub(r"\s+", " ", c.text()).strip()
+        for c in card.find_all(lambda e: e.has_class("mh-tweet__count"))
+    ] or [_class_text(card, "mh-tweet__counts")]
+    foot = " · ".join(x for x in (_class_text(card, "mh-tweet__date"), *counts) if x)
     who = dom.el("p", {"class": "mh-e-card__who"})
     if name:
         who.append(dom.el("strong", {}, name))
