@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "masthead.commands.new",
     "masthead.commands.diagrams",
     "masthead.commands.email",
+    "masthead.commands.reading",
 )
 
 

@@ -1,0 +1,194 @@
+"""``masthead/reading``: the ```reading fence, as a thin MkDocs adapter.
+
+The work is in :mod:`masthead.reading.lock` (the lock file) and
+:mod:`masthead.reading.render` (the HTML). Here:
+
+- ``on_startup`` learns whether this is ``mkdocs serve`` (errors shown in the
+  page) or a build (errors fail it);
+- ``on_config`` registers the fence with superfences;
+- ``on_files`` keeps the lock files and feeds.yml (inside docs_dir, so that
+  ``mkdocs serve`` watches them and rebuilds on every edit) out of the site;
+- ``on_serve`` also watches the lock folder when it lies outside docs_dir;
+- ``on_page_markdown`` records the page (for errors naming page and line);
+- ``on_page_content`` fails the build on the page's fence errors.
+
+The build only reads lock files; it never fetches a feed.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+from pathlib import Path
+from typing import Any
+
+import markdown as md_lib
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+from ...errors import MastheadError, display_path
+from ...frontmatter import split
+from ...reading.lock import ReadingLock, load_lock
+from ...reading.render import FenceError, parse_fence, render
+from .._fences import (
+    SUPERFENCES,
+    PageContext,
+    accept_options,
+    current_page,
+    error_box,
+    fence_line,
+    register_fence,
+)
+from .config import ReadingConfig
+
+log = logging.getLogger("mkdocs.plugins.masthead.reading")
+
+_NOT_FOR_COMMENTS = {"toc", "pymdownx.snippets"}
+"""Extensions a comment does not get: headings in a comment need no permalinks,
+and snippets would include files into the page from a data file."""
+
+
+class ReadingPlugin(BasePlugin[ReadingConfig]):
+    """Renders an issue's picked reading list from its lock file."""
+
+    def __init__(self) -> None:
+        self.serving = False
+        self.docs_dir = Path("content")
+        self.lock_dir = Path("content/reading")
+        self.page_src = ""
+        self.errors: list[str] = []
+        self._locks: dict[Path, tuple[float, ReadingLock]] = {}
+        self._md_settings: tuple[list[Any], dict[str, Any]] = ([], {})
+        self._md: md_lib.Markdown | None = None
+
+    # -- events -----------------------------------------------------------------------
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
+
+    def on_shutdown(self) -> None:
+        self.serving = False
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        register_fence(config, "reading", self._format, validator=accept_options())
+        self.docs_dir = Path(config.docs_dir)
+        self.lock_dir = (self.docs_dir / self.config.lock_dir).resolve()
+        extensions = [
+            e
+            for e in config.markdown_extensions
+            if not (isinstance(e, str) and e in _NOT_FOR_COMMENTS)
+        ]
+        configs = {k: dict(v) for k, v in config.mdx_configs.items() if k not in _NOT_FOR_COMMENTS}
+        if SUPERFENCES in configs:
+            # Comments get code blocks but not masthead's own fences (no nested components).
+            configs[SUPERFENCES].pop("custom_fences", None)
+        self._md_settings = (extensions, configs)
+        self._md = None
+        self._locks = {}
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        for file in list(files):
+            path = Path(file.abs_src_path or "")
+            if path.suffix in (".yml", ".yaml") and path.resolve().parent == self.lock_dir:
+                files.remove(file)  # reading data, not a page or an asset of the site
+        return files
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        if not self.lock_dir.is_relative_to(self.docs_dir.resolve()) and self.lock_dir.is_dir():
+            server.watch(str(self.lock_dir))
+        return server
+
+    def on_page_markdown(
+        self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        self.page_src = page.file.src_uri
+        self.errors = []
+        body_line = 1
+        if page.file.abs_src_path:
+            try:
+                text = Path(page.file.abs_src_path).read_text(encoding="utf-8-sig")
+                doc = split(text, page.file.abs_src_path)
+                skipped = len(doc.body) - len(doc.body.lstrip("\n"))
+                body_line = doc.body_line + (0 if markdown.startswith("\n") else skipped)
+            except (OSError, MastheadError):
+                pass
+        current_page.set(PageContext(page.file.src_uri, markdown, body_line))
+        return markdown
+
+    def on_page_content(
+        self, html: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        if self.errors:
+            message = "\n".join(self.errors)
+            self.errors = []
+            if not self.serving:
+                raise PluginError(message)
+            log.error(message)
+        return html
+
+    # -- the fence --------------------------------------------------------------------
+
+    def _where(self, line: int | None) -> str:
+        location = f"{posixpath.normpath(self.docs_dir.name)}/{self.page_src}"
+        return f"{location}:{line}" if line else location
+
+    def _fail(self, source: str, message: str, line: int | None = None) -> str:
+        opener = fence_line(current_page.get(), "reading", source)
+        where = self._where(opener + line if opener and line else opener)
+        text = f"{where}: the ```reading fence: {message}"
+        self.errors.append(text)
+        return error_box("Reading list", text)
+
+    def _lock(self, issue: str) -> ReadingLock:
+        path = self.lock_dir / f"{issue}.yml"
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            mtime = -1.0
+        cached = self._locks.get(path)
+        if cached is not None and cached[0] == mtime:
+            return cached[1]
+        lock = load_lock(path, issue)
+        self._locks[path] = (mtime, lock)
+        return lock
+
+    def _comment(self, text: str) -> str:
+        if self._md is None:
+            extensions, configs = self._md_settings
+            self._md = md_lib.Markdown(extensions=extensions, extension_configs=configs)
+        self._md.reset()
+        return self._md.convert(text)
+
+    def _format(
+        self,
+        source: str,
+        language: str,
+        class_name: str,
+        options: dict[str, Any],
+        md: Any,
+        **kwargs: Any,
+    ) -> str:
+        try:
+            fence = parse_fence(source)
+        except FenceError as exc:
+            return self._fail(source, exc.message, exc.line)
+        try:
+            lock = self._lock(fence.issue)
+        except MastheadError as exc:
+            shown = (
+                f"{display_path(exc.path)}:{exc.line}"
+                if exc.path and exc.line
+                else (display_path(exc.path) if exc.path else "")
+            )
+            return self._fail(source, f"{shown}: {exc.message}" if shown else exc.message)
+        if self.config.require_picks and not lock.picks():
+            return self._fail(
+                source,
+                f"{display_path(lock.path)} has no picked entry; expected at least one with "
+                "'pick: true'",
+            )
+        return render(lock, self._comment)

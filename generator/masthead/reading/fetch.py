@@ -1,0 +1,270 @@
+"""Downloading feeds: httpx, concurrent, conditional, bounded.
+
+One :class:`httpx.AsyncClient` fetches every feed of a pull. Each fetch has
+a deadline (all redirects included), sends a User-Agent and the validators
+of the last response (``If-None-Match`` / ``If-Modified-Since``), follows
+redirects itself (to report permanent ones and detect loops), accepts gzip
+and refuses a body over the size cap while it streams in (so a compressed
+bomb is cut off too). ``file://`` URLs are read from disk with the same cap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import importlib.util
+import ssl
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import httpx
+
+from .. import __version__
+from .parse import FeedError
+
+if importlib.util.find_spec("sniffio") is None:
+    # httpcore tries ``import sniffio`` on every request and falls back to asyncio
+    # when it is missing; a failed import is not cached, and searching sys.path
+    # hundreds of times costs more than the requests. None in sys.modules makes
+    # the import fail at once, with the same fallback.
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
+
+USER_AGENT = f"masthead/{__version__} (reading-list pull; +https://pypi.org/project/masthead/)"
+MAX_REDIRECTS = 5
+CLIENT_CONNECTIONS = 8
+PERMANENT = (301, 308)
+ACCEPT = (
+    "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
+)
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What the last response said, for a conditional GET."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A successful fetch: a fresh body (200) or 'not modified' (304)."""
+
+    url: str
+    """The URL asked for (as in feeds.yml)."""
+    final_url: str
+    status: int
+    body: bytes | None
+    """The decoded body; None on 304."""
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    moved_to: str | None = None
+    """Set when the feed moved permanently (301/308): the URL to put in feeds.yml."""
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+def _ssl_context() -> ssl.SSLContext:
+    try:
+        import certifi
+
+        return ssl.create_default_context(cafile=certifi.where())
+    except ImportError:  # pragma: no cover - certifi comes with httpx
+        return ssl.create_default_context()
+
+
+def make_client(
+    *,
+    timeout: float,
+    concurrency: int,
+    user_agent: str | None = None,
+    verify: ssl.SSLContext | None = None,
+) -> httpx.AsyncClient:
+    """A client for ``concurrency`` simultaneous feeds."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout),
+        limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        headers={
+            "User-Agent": user_agent or USER_AGENT,
+            "Accept": ACCEPT,
+            "Accept-Encoding": "gzip, deflate",
+        },
+        follow_redirects=False,
+        trust_env=False,
+        verify=verify or _ssl_context(),
+    )
+
+
+def split_concurrency(concurrency: int) -> tuple[int, int]:
+    """(number of clients, connections each) for ``concurrency`` connections in all."""
+    count = max(1, -(-concurrency // CLIENT_CONNECTIONS))
+    return count, max(1, -(-concurrency // count))
+
+
+def make_clients(
+    *, timeout: float, concurrency: int, user_agent: str | None = None
+) -> list[httpx.AsyncClient]:
+    """Clients sharing ``concurrency`` connections, at most CLIENT_CONNECTIONS each.
+
+    httpcore's pool scans every connection for every waiting request, which
+    grows with the square of its size; several small pools (one TLS context
+    shared) keep that cost flat when a pull opens dozens of connections.
+    """
+    context = _ssl_context()
+    count, per = split_concurrency(concurrency)
+    return [
+        make_client(timeout=timeout, concurrency=per, user_agent=user_agent, verify=context)
+        for _ in range(count)
+    ]
+
+
+def _status_reason(response: httpx.Response) -> str:
+    code = response.status_code
+    phrase = response.reason_phrase or ""
+    if code == 410:
+        return f"HTTP 410 {phrase or 'Gone'}: the feed was removed; delete it from feeds.yml"
+    if code == 404:
+        return f"HTTP 404 {phrase or 'Not Found'}: check the URL in feeds.yml"
+    if code in (401, 403):
+        return f"HTTP {code} {phrase}: the server refuses access".rstrip()
+    if code == 429 or code == 503:
+        retry = response.headers.get("retry-after")
+        return f"HTTP {code} {phrase}" + (f" (retry after {retry} s)" if retry else "")
+    return f"HTTP {code} {phrase}".rstrip()
+
+
+async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise FeedError(
+            f"refused: the body ({int(declared):,} bytes) is larger than the "
+            f"{max_bytes:,}-byte size cap"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise FeedError(f"refused: the body is larger than the {max_bytes:,}-byte size cap")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _read_file(url: str, max_bytes: int) -> bytes:
+    path = Path(unquote(urlsplit(url).path))
+    try:
+        if path.stat().st_size > max_bytes and path.suffix != ".gz":
+            raise FeedError(f"refused: the file is larger than the {max_bytes:,}-byte size cap")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise FeedError(f"no such file: {path}") from None
+    except OSError as exc:
+        raise FeedError(f"cannot read {path}: {exc.strerror}") from exc
+    if path.suffix != ".gz":
+        return raw
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(raw, max_bytes + 1)
+    except zlib.error as exc:
+        raise FeedError(f"bad gzip file: {exc}") from exc
+    if len(data) > max_bytes:
+        raise FeedError(f"refused: the file is larger than the {max_bytes:,}-byte size cap")
+    return data
+
+
+async def fetch(
+    client: httpx.AsyncClient | None,
+    url: str,
+    *,
+    validators: Validators | None = None,
+    max_bytes: int,
+    timeout: float,
+) -> Fetched:
+    """Fetch one feed; raise :class:`FeedError` with the reason when it fails."""
+    if urlsplit(url).scheme.lower() == "file":
+        body = await asyncio.to_thread(_read_file, url, max_bytes)
+        return Fetched(url=url, final_url=url, status=200, body=body)
+    assert client is not None, "an http(s) feed needs a client"
+    headers: dict[str, str] = {}
+    if validators is not None:
+        if validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
+    current = url
+    seen = {url}
+    moved_to: str | None = None
+    still_permanent = True
+    try:
+        async with asyncio.timeout(timeout):
+            for _hop in range(MAX_REDIRECTS + 1):
+                async with client.stream("GET", current, headers=headers) as response:
+                    code = response.status_code
+                    if code in (301, 302, 303, 307, 308):
+                        location = response.headers.get("location")
+                        if not location:
+                            raise FeedError(f"HTTP {code} redirect without a Location header")
+                        target = urljoin(current, location.strip())
+                        if urlsplit(target).scheme.lower() not in ("http", "https"):
+                            raise FeedError(f"redirect to a non-http(s) URL refused: {target}")
+                        if target in seen:
+                            raise FeedError(f"redirect loop: {current} -> {target}")
+                        seen.add(target)
+                        if still_permanent and code in PERMANENT:
+                            moved_to = target
+                        else:
+                            still_permanent = False
+                        current = target
+                        continue
+                    if code == 304:
+                        if validators is None:
+                            raise FeedError("HTTP 304 Not Modified to an unconditional request")
+                        return Fetched(
+                            url=url,
+                            final_url=current,
+                            status=304,
+                            body=None,
+                            etag=response.headers.get("etag") or validators.etag,
+                            last_modified=(
+                                response.headers.get("last-modified") or validators.last_modified
+                            ),
+                            moved_to=moved_to,
+                        )
+                    if code != 200:
+                        raise FeedError(_status_reason(response))
+                    body = await _read_capped(response, max_bytes)
+                    return Fetched(
+                        url=url,
+                        final_url=current,
+                        status=200,
+                        body=body,
+                        etag=response.headers.get("etag"),
+                        last_modified=response.headers.get("last-modified"),
+                        content_type=response.headers.get("content-type"),
+                        moved_to=moved_to,
+                    )
+            raise FeedError(f"too many redirects (more than {MAX_REDIRECTS}), last to {current}")
+    except FeedError as exc:
+        exc.url = url
+        raise
+    except TimeoutError:
+        raise FeedError(f"timed out after {timeout:g} s", url=url) from None
+    except httpx.TimeoutException:
+        raise FeedError(f"timed out after {timeout:g} s", url=url) from None
+    except httpx.DecodingError as exc:
+        raise FeedError(f"bad compressed body: {exc}", url=url) from exc
+    except httpx.ConnectError as exc:
+        raise FeedError(f"connection failed: {exc or type(exc).__name__}", url=url) from exc
+    except httpx.HTTPError as exc:
+        raise FeedError(f"{type(exc).__name__}: {exc}", url=url) from exc
+    except httpx.InvalidURL as exc:
+        raise FeedError(f"invalid URL: {exc}", url=url) from exc
+    except gzip.BadGzipFile as exc:  # pragma: no cover - httpx wraps these as DecodingError
+        raise FeedError(f"bad compressed body: {exc}", url=url) from exc

@@ -1,0 +1,324 @@
+"""A pull: every enabled feed fetched at once, parsed, windowed, merged into the lock.
+
+``pull_feeds`` is the network part (async, one failing feed never stops the
+others); ``select`` applies the window rules; ``pull`` ties them to a
+project's feeds.yml, cache and lock file.
+
+Window rules: an entry counts when its date lies inside the issue's window
+(UTC, half-open); a date in the future counts as now; an undated entry
+counts from when a pull first saw it (remembered in the cache). Entries are
+deduplicated by normalised URL, then by GUID, the first feed in feeds.yml
+winning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from .cache import CachedFeed, FeedCache
+from .fetch import Fetched, Validators, fetch, make_clients, split_concurrency
+from .lock import Candidate, MergeResult, lock_path, update_lock
+from .parse import Entry, FeedError, ParsedFeed, parse_feed
+from .sources import Feed, Settings, Sources
+from .urls import normalise_url
+
+POOL_THRESHOLD = 8
+"""Parse in worker processes when a pull has at least this many feeds."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """The half-open UTC interval [start, end) an entry's date must fall in."""
+
+    start: datetime
+    end: datetime
+
+    def __contains__(self, moment: object) -> bool:
+        return isinstance(moment, datetime) and self.start <= moment < self.end
+
+
+@dataclass(frozen=True)
+class FeedOutcome:
+    """What happened to one feed during a pull."""
+
+    feed: Feed
+    status: str
+    """``fetched`` (200), ``unchanged`` (304) or ``failed``."""
+    reason: str | None = None
+    moved_to: str | None = None
+    warnings: tuple[str, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
+    entries_seen: int = 0
+    """Entries in the feed document (before the window)."""
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+@dataclass(frozen=True)
+class PullReport:
+    """The outcome of a pull for the CLI's table."""
+
+    lock: Path | None
+    outcomes: tuple[FeedOutcome, ...]
+    merge: MergeResult | None = None
+    new: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[FeedOutcome]:
+        return [o for o in self.outcomes if o.failed]
+
+
+def select(
+    entries: Sequence[Entry],
+    feed: Feed,
+    window: Window,
+    *,
+    now: datetime,
+    first_seen: dict[str, str],
+) -> list[Candidate]:
+    """The entries of ``feed`` that belong to ``window``, newest first.
+
+    ``first_seen`` (normalised URL -> ISO time) is updated in place for
+    undated entries seen for the first time.
+    """
+    wanted = {t.casefold() for t in feed.tags}
+    chosen: list[Candidate] = []
+    urls: set[str] = set()
+    guids: set[str] = set()
+    for e in entries:
+        key = None
+        if e.published is not None:
+            when = min(e.published, now)
+            dated = True
+        else:
+            key = normalise_url(e.url)
+            when = datetime.fromisoformat(first_seen.setdefault(key, now.isoformat()))
+            dated = False
+        if when not in window:
+            continue
+        if wanted and not wanted & {c.casefold() for c in e.categories}:
+            continue
+        key = key or normalise_url(e.url)
+        if key in urls or (e.guid and e.guid in guids):
+            continue
+        urls.add(key)
+        if e.guid:
+            guids.add(e.guid)
+        chosen.append(
+            Candidate(
+                url=e.url,
+                title=e.title,
+                source=feed.name,
+                published=when,
+                summary=e.summary,
+                guid=e.guid,
+                dated=dated,
+                feed_url=feed.url,
+            )
+        )
+    chosen.sort(key=lambda c: c.published, reverse=True)
+    if feed.max_entries is not None:
+        chosen = chosen[: feed.max_entries]
+    return chosen
+
+
+def _parse_job(body: bytes, url: str, content_type: str | None, max_bytes: int) -> ParsedFeed:
+    return parse_feed(body, url=url, content_type=content_type, max_bytes=max_bytes)
+
+
+def _pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    # forkserver: the pull runs an event loop (and maybe threads); forking it is unsafe.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["masthead.reading.parse"])
+    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+async def pull_feeds(
+    feeds: Sequence[Feed],
+    window: Window,
+    cache: FeedCache,
+    *,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+    on_done: Callable[[FeedOutcome], None] | None = None,
+    workers: int | None = None,
+) -> list[FeedOutcome]:
+    """Fetch, parse and window every feed concurrently; one outcome per feed, in order."""
+    settings = settings or Settings()
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if len(feeds) >= POOL_THRESHOLD else 0
+    pool = _pool(workers) if workers > 0 else None
+    loop = asyncio.get_running_loop()
+
+    async def parse(body: bytes, fetched: Fetched) -> ParsedFeed:
+        args = (body, fetched.final_url, fetched.content_type, settings.max_bytes)
+        if pool is None:
+            return await asyncio.to_thread(_parse_job, *args)
+        return await loop.run_in_executor(pool, _parse_job, *args)
+
+    async def one(
+        feed: Feed, client: httpx.AsyncClient | None, gate: asyncio.Semaphore
+    ) -> FeedOutcome:
+        cached = cache.load(feed.url)
+        validators = None
+        if (
+            cached is not None
+            and (cached.etag or cached.last_modified)
+            and (cached.entries is not None or cache.body_path(feed.url).is_file())
+        ):
+            validators = Validators(cached.etag, cached.last_modified)
+        try:
+            async with gate:
+                fetched = await fetch(
+                    client,
+                    feed.url,
+                    validators=validators,
+                    max_bytes=settings.max_bytes,
+                    timeout=settings.timeout,
+                )
+            if fetched.not_modified and cached is not None:
+                status = "unchanged"
+                if cached.entries is not None:
+                    parsed = ParsedFeed(
+                        cached.title,
+                        None,
+                        "cached",
+                        cached.entries,
+                        cached.warnings,
+                        cached.skipped,
+                    )
+                    body = None
+                else:
+                    body = cache.load_body(feed.url)
+                    if body is None:
+                        raise FeedError("HTTP 304 Not Modified but the cached body is gone")
+                    parsed = await parse(body, fetched)
+            else:
+                status = "fetched"
+                body = fetched.body or b""
+                parsed = await parse(body, fetched)
+            first_seen = dict(cached.first_seen) if cached else {}
+            before = len(first_seen)
+            candidates = select(parsed.entries, feed, window, now=moment, first_seen=first_seen)
+            state = CachedFeed(
+                url=feed.url,
+                etag=fetched.etag,
+                last_modified=fetched.last_modified,
+                content_type=fetched.content_type or (cached.content_type if cached else None),
+                title=parsed.title,
+                entries=parsed.entries,
+                warnings=parsed.warnings,
+                skipped=parsed.skipped,
+                first_seen=first_seen,
+            )
+            if (
+                status == "fetched"
+                or len(first_seen) != before
+                or cached is None
+                or (
+                    (cached.etag, cached.last_modified) != (state.etag, state.last_modified)
+                    or cached.entries is None
+                )
+            ):
+                await asyncio.to_thread(cache.save, state, body if status == "fetched" else None)
+            outcome = FeedOutcome(
+                feed,
+                status,
+                moved_to=fetched.moved_to,
+                warnings=parsed.warnings,
+                candidates=tuple(candidates),
+                entries_seen=len(parsed.entries) + parsed.skipped,
+            )
+        except FeedError as exc:
+            outcome = FeedOutcome(feed, "failed", reason=exc.reason)
+        except Exception as exc:  # a broken feed must never stop the others
+            outcome = FeedOutcome(feed, "failed", reason=f"unexpected {type(exc).__name__}: {exc}")
+        if on_done is not None:
+            on_done(outcome)
+        return outcome
+
+    clients = []
+    try:
+        if any(not f.url.lower().startswith("file:") for f in feeds):
+            clients = make_clients(
+                timeout=settings.timeout,
+                concurrency=settings.concurrency,
+                user_agent=settings.user_agent,
+            )
+        per_client = split_concurrency(settings.concurrency)[1]
+        gates = [asyncio.Semaphore(per_client) for _ in clients] or [
+            asyncio.Semaphore(settings.concurrency)
+        ]
+        jobs = [
+            one(f, clients[i % len(clients)] if clients else None, gates[i % len(gates)])
+            for i, f in enumerate(feeds)
+        ]
+        return list(await asyncio.gather(*jobs))
+    finally:
+        for client in clients:
+            await client.aclose()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def dedupe(outcomes: Sequence[FeedOutcome]) -> list[Candidate]:
+    """All candidates, the first feed winning when two share a URL or GUID."""
+    out: list[Candidate] = []
+    urls: set[str] = set()
+    guids: set[str] = set()
+    for outcome in outcomes:
+        for c in outcome.candidates:
+            key = normalise_url(c.url)
+            if key in urls or (c.guid and c.guid in guids):
+                continue
+            urls.add(key)
+            if c.guid:
+                guids.add(c.guid)
+            out.append(c)
+    return out
+
+
+def pull(
+    sources: Sources,
+    *,
+    project: Path,
+    docs_dir: Path,
+    issue: str,
+    window: Window,
+    now: datetime | None = None,
+    on_done: Callable[[FeedOutcome], None] | None = None,
+    workers: int | None = None,
+    write: bool = True,
+) -> PullReport:
+    """Pull every enabled feed of ``sources`` and merge the result into the issue's lock."""
+    outcomes = asyncio.run(
+        pull_feeds(
+            sources.enabled,
+            window,
+            FeedCache.for_project(project),
+            settings=sources.settings,
+            now=now,
+            on_done=on_done,
+            workers=workers,
+        )
+    )
+    if not write:
+        return PullReport(None, tuple(outcomes))
+    target = lock_path(docs_dir, issue)
+    result = update_lock(target, issue, dedupe(outcomes))
+    return PullReport(target, tuple(outcomes), result, dict(result.new), dict(result.updated))
