@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Literal
 
 from .cache import DiagramCache, Rendered
-from .runner import NO_DIAGRAM
+from .runner import NO_DIAGRAM, PAD_INCHES
 from .svg import SvgError, finish_svg, png_size
 from .toolchain import Toolchain, find_toolchain
 
@@ -138,7 +138,7 @@ class Renderer:
     def key(self, source: DiagramSource) -> str:
         tools = self.toolchain
         payload = {
-            "renderer": RENDERER_VERSION,
+            "renderer": [RENDERER_VERSION, PNG_DPI, PAD_INCHES],
             "kind": source.kind,
             "code": normalize_code(source.code),
             "graphviz": tools.graphviz_version,
