@@ -305,6 +305,9 @@ def test_text_part(rendered: EmailIssue) -> None:
     # The long code line was cut at 78 characters with a continuation mark.
     assert any(line.endswith("\\") and line.startswith("    ") for line in lines)
     assert "Unsubscribe:\n{{ unsubscribe_url }}" in text
+    # Card images are left out of the text; the card's words and link remain.
+    assert "[Video:" not in text and "[Kelsey Example]" not in text
+    assert "Watch: Containers from scratch [" in text and "@kelsey" in text
 
 
 # -- .eml -------------------------------------------------------------------------------

@@ -57,6 +57,8 @@ BLOCK = frozenset(
     ]
 )
 _SPACE = re.compile(r"\s+")
+CARD_IMAGES = frozenset({"mh-e-card__avatar", "mh-e-card__thumb"})
+"""Images of tweet and video cards, left out of the text (the card's words carry them)."""
 
 
 @dataclass
@@ -168,6 +170,8 @@ class TextRenderer:
     # -- inline -------------------------------------------------------------
     def _inline(self, node: Element) -> str:
         if node.tag == "img":
+            if CARD_IMAGES & set(node.classes):
+                return ""  # the card's text and link say it already
             alt = node.get("alt").strip()
             return f"[{alt}]" if alt else ""
         if node.tag == "br":

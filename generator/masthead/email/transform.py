@@ -338,7 +338,7 @@ def _video(card: Element, state: _State) -> None:
                     thumb, ctx.page_url if not card.get("data-thumbnail") else ctx.site_url
                 ),
                 "alt": f"Video: {title}",
-                "class": "mh-e-image",
+                "class": "mh-e-image mh-e-card__thumb",
             },
         )
         media = dom.el(
