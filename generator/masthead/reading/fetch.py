@@ -265,6 +265,6 @@ async def fetch(
     except httpx.HTTPError as exc:
         raise FeedError(f"{type(exc).__name__}: {exc}", url=url) from exc
     except httpx.InvalidURL as exc:
-        raise FeedError(f"invalid URL: {exc}", url=url) from exc
+        raise FeedError(f"invalid URL or redirect target: {exc}", url=url) from exc
     except gzip.BadGzipFile as exc:  # pragma: no cover - httpx wraps these as DecodingError
         raise FeedError(f"bad compressed body: {exc}", url=url) from exc

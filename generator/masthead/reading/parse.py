@@ -304,8 +304,6 @@ def parse_feed(
                 if isinstance(fault, feedparser.NonXMLContentType):
                     raise FeedError(f"not a feed: {_describe_fault(fault)}")
                 raise FeedError(f"malformed feed: {_describe_fault(fault)}")
-            if not raw_entries and not isinstance(fault, feedparser.CharacterEncodingOverride):
-                raise FeedError(f"malformed feed, no entries recovered: {_describe_fault(fault)}")
             if isinstance(fault, feedparser.CharacterEncodingOverride):
                 warnings.append(f"wrong encoding: {_describe_fault(fault)}")
             elif not isinstance(fault, feedparser.NonXMLContentType):
@@ -336,6 +334,15 @@ def parse_feed(
                     ),
                 )
             )
+        fault = result.get("bozo_exception") if result.get("bozo") else None
+        if (
+            not entries
+            and fault is not None
+            and not isinstance(
+                fault, feedparser.CharacterEncodingOverride | feedparser.NonXMLContentType
+            )
+        ):
+            raise FeedError(f"malformed feed, no entries recovered: {_describe_fault(fault)}")
         if skipped:
             warnings.append(
                 f"{skipped} entr{'y' if skipped == 1 else 'ies'} without an http(s) link skipped"

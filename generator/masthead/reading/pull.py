@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -116,11 +117,15 @@ def select(
         urls.add(key)
         if e.guid:
             guids.add(e.guid)
+        source = feed.name
+        if feed.source == "host":
+            host = urlsplit(e.url).hostname or feed.name
+            source = host.removeprefix("www.")
         chosen.append(
             Candidate(
                 url=e.url,
                 title=e.title,
-                source=feed.name,
+                source=source,
                 published=when,
                 summary=e.summary,
                 guid=e.guid,

@@ -9,6 +9,7 @@ feeds:
   - url: https://lwn.net/headlines/rss
     name: LWN.net
     tags: [kernel]       # optional: keep only entries in one of these categories
+    source: name         # optional: an entry's source is the feed's name, or "host"
     max_entries: 10      # optional: at most this many (newest) entries per pull
     enabled: true        # optional
 ```
@@ -29,7 +30,8 @@ DEFAULT_TIMEOUT = 20.0
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 DEFAULT_CONCURRENCY = 64
 
-_FEED_KEYS = {"url", "name", "tags", "max_entries", "enabled"}
+_FEED_KEYS = {"url", "name", "tags", "max_entries", "enabled", "source"}
+SOURCE_MODES = ("name", "host")
 _SETTING_KEYS = {"timeout", "max_bytes", "concurrency", "user_agent"}
 URL_SCHEMES = ("http", "https", "file")
 
@@ -45,6 +47,9 @@ class Feed:
     max_entries: int | None = None
     """Take at most this many entries (the newest) from this feed per pull."""
     enabled: bool = True
+    source: str = "name"
+    """What an entry's ``source`` says: the feed's ``name``, or the ``host`` of the entry's
+    link (for a bookmarks feed, where the feed's name says nothing about the article)."""
     line: int | None = field(default=None, compare=False)
     """Line of the entry in feeds.yml, for messages."""
 
@@ -144,20 +149,30 @@ def _feed(item: Any, line: int, path: Path) -> Feed:
             path=path,
             line=item.line_of("enabled"),
         )
+    source = item.get("source", "name")
+    if source not in SOURCE_MODES:
+        raise ConfigError(
+            f"expected 'source' to be one of {', '.join(SOURCE_MODES)}, got {source!r}",
+            path=path,
+            line=item.line_of("source"),
+        )
     return Feed(
         url=url,
         name=name.strip(),
         tags=tuple(str(t) for t in tags),
         max_entries=max_entries,
         enabled=enabled,
+        source=source,
         line=item.line,
     )
 
 
 def _positive(mapping: _yaml.LineDict, key: str, kind: type, default: Any, path: Path) -> Any:
-    value = mapping.get(key, default)
+    value: Any = mapping.get(key, default)
     allowed: tuple[type, ...] = (int, float) if kind is float else (kind,)
-    if not isinstance(value, allowed) or isinstance(value, bool) or not float(value) > 0:
+    if (
+        type(value) not in allowed or not value > 0
+    ):  # type(), not isinstance: bool is no number here
         raise ConfigError(
             f"expected '{key}' to be a number > 0, got {value!r}",
             path=path,
@@ -264,6 +279,8 @@ def dump_sources(sources: Sources) -> str:
             item["max_entries"] = f.max_entries
         if not f.enabled:
             item["enabled"] = False
+        if f.source != "name":
+            item["source"] = f.source
         feeds.append(item)
     out["feeds"] = feeds
     header = "# Feeds that 'masthead reading pull' reads for reading-list candidates.\n"

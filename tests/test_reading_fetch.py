@@ -1,0 +1,201 @@
+"""Fetching feeds from a real HTTP server on 127.0.0.1: validators, redirects, failures."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from masthead.reading.cache import FeedCache
+from masthead.reading.fetch import USER_AGENT, fetch, make_client
+from masthead.reading.parse import FeedError
+from masthead.reading.pull import FeedOutcome, Window, pull_feeds
+from masthead.reading.sources import Feed, Settings
+
+from .test_reading_helpers import Route, feed_server
+
+FIXTURES = Path(__file__).parent / "fixtures" / "reading"
+RSS = (FIXTURES / "rss2.xml").read_bytes()
+DECEMBER = Window(datetime(2022, 12, 1, tzinfo=UTC), datetime(2023, 1, 1, tzinfo=UTC))
+NOW = datetime(2022, 12, 31, 12, tzinfo=UTC)
+
+
+def run(feeds: list[Feed], cache: FeedCache, **settings: float) -> list[FeedOutcome]:
+    return asyncio.run(
+        pull_feeds(feeds, DECEMBER, cache, settings=Settings(**settings), now=NOW)  # type: ignore[arg-type]
+    )
+
+
+def reason_of(base: str, path: str, **kw: float) -> str:
+    async def go() -> str:
+        async with make_client(timeout=5, concurrency=2) as client:
+            try:
+                await fetch(
+                    client,
+                    f"{base}{path}",
+                    max_bytes=int(kw.get("cap", 1 << 20)),
+                    timeout=float(kw.get("timeout", 5)),
+                )
+            except FeedError as exc:
+                return exc.reason
+        raise AssertionError(f"{path} did not fail")
+
+    return asyncio.run(go())
+
+
+def test_etag_then_304_reuses_the_cached_entries(tmp_path: Path) -> None:
+    cache = FeedCache(tmp_path / "cache")
+    with feed_server({"/rss": Route(body=RSS, validators=True)}) as (base, server):
+        feed = Feed(url=f"{base}/rss", name="Cluster Notes")
+        (first,) = run([feed], cache)
+        (second,) = run([feed], cache)
+        log = list(server.log)
+    assert first.status == "fetched" and second.status == "unchanged"
+    assert second.candidates == first.candidates
+    # Two dated in December, the undated one (first seen now), the future one (clamped to
+    # now); the November one is outside and the re-shared eviction post is a duplicate.
+    assert sorted(c.url.rsplit("/", 2)[-2] for c in first.candidates) == [
+        "eviction",
+        "future",
+        "memory-high",
+        "undated",
+    ]
+    assert "If-None-Match" not in log[0].headers
+    assert log[1].headers["If-None-Match"].startswith('"')
+    assert log[1].status == 304
+    assert log[0].headers["User-Agent"] == USER_AGENT
+
+
+def test_304_with_lost_entries_reparses_the_cached_body(tmp_path: Path) -> None:
+    cache = FeedCache(tmp_path / "cache")
+    with feed_server({"/rss": Route(body=RSS, validators=True)}) as (base, _server):
+        feed = Feed(url=f"{base}/rss", name="Cluster Notes")
+        (first,) = run([feed], cache)
+        state = cache.load(feed.url)
+        assert state is not None
+        cache.save(type(state)(**{**state.__dict__, "entries": None}))  # as after an upgrade
+        (second,) = run([feed], cache)
+    assert second.status == "unchanged" and second.candidates == first.candidates
+
+
+def test_last_modified_only(tmp_path: Path) -> None:
+    route = Route(body=RSS, validators=True)
+    cache = FeedCache(tmp_path / "cache")
+    with feed_server({"/rss": route}) as (base, server):
+        feed = Feed(url=f"{base}/rss", name="n")
+        run([feed], cache)
+        state = cache.load(feed.url)
+        assert state is not None and state.last_modified
+        cache.save(type(state)(**{**state.__dict__, "etag": None}))
+        (again,) = run([feed], cache)
+        assert server.log[-1].headers["If-Modified-Since"] == state.last_modified
+    assert again.status == "unchanged"
+
+
+def test_slow_server_times_out_and_the_others_finish(tmp_path: Path) -> None:
+    routes = {
+        "/slow": Route(body=RSS, delay=3.0),
+        "/drip": Route(body=RSS, delay=0.05, drip=True),
+        "/ok": Route(body=RSS),
+    }
+    with feed_server(routes) as (base, _):
+        feeds = [Feed(url=f"{base}{p}", name=p) for p in routes]
+        slow, drip, ok = run(feeds, FeedCache(tmp_path), timeout=0.5)
+    assert slow.failed and slow.reason == "timed out after 0.5 s"
+    assert (
+        drip.failed and drip.reason == "timed out after 0.5 s"
+    )  # bytes keep coming: total deadline
+    assert ok.status == "fetched" and ok.candidates
+
+
+@pytest.mark.parametrize("code", [301, 308])
+def test_permanent_redirect_is_reported(tmp_path: Path, code: int) -> None:
+    routes = {"/old": Route(status=code, location="/new"), "/new": Route(body=RSS)}
+    with feed_server(routes) as (base, _):
+        (outcome,) = run([Feed(url=f"{base}/old", name="moved")], FeedCache(tmp_path))
+    assert outcome.status == "fetched" and outcome.candidates
+    assert outcome.moved_to == f"{base}/new"
+
+
+def test_temporary_redirect_is_followed_silently(tmp_path: Path) -> None:
+    routes = {
+        "/a": Route(status=301, location="/b"),
+        "/b": Route(status=302, location="/c"),
+        "/c": Route(status=301, location="/feed"),
+        "/feed": Route(body=RSS),
+    }
+    with feed_server(routes) as (base, _):
+        (outcome,) = run([Feed(url=f"{base}/a", name="hops")], FeedCache(tmp_path))
+    # Only the permanent hops before the first temporary one say where the feed lives.
+    assert outcome.status == "fetched" and outcome.moved_to == f"{base}/b"
+
+
+def test_redirect_loop_and_too_many_hops() -> None:
+    routes = {
+        "/loop-a": Route(status=301, location="/loop-b"),
+        "/loop-b": Route(status=302, location="/loop-a"),
+        **{f"/hop{i}": Route(status=307, location=f"/hop{i + 1}") for i in range(10)},
+        "/js": Route(status=302, location="javascript:alert(1)"),
+    }
+    with feed_server(routes) as (base, _):
+        assert reason_of(base, "/loop-a").startswith("redirect loop:")
+        assert reason_of(base, "/hop0").startswith("too many redirects")
+        # httpx refuses to even build the request for such a Location.
+        assert reason_of(base, "/js").startswith("invalid URL or redirect target:")
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (404, "HTTP 404 Not Found: check the URL in feeds.yml"),
+        (410, "HTTP 410 Gone: the feed was removed; delete it from feeds.yml"),
+        (500, "HTTP 500 Internal Server Error"),
+    ],
+)
+def test_http_errors(status: int, expected: str) -> None:
+    with feed_server({"/x": Route(status=status, body=b"oops")}) as (base, _):
+        assert reason_of(base, "/x") == expected
+
+
+def test_size_cap_from_content_length_and_stream() -> None:
+    with feed_server({"/big": Route(body=RSS)}) as (base, _):
+        reason = reason_of(base, "/big", cap=100)
+    assert reason == f"refused: the body ({len(RSS):,} bytes) is larger than the 100-byte size cap"
+
+
+def test_one_pull_of_every_fault(tmp_path: Path) -> None:
+    """Every kind of bad feed in one pull: each fails with its reason, the good ones succeed."""
+    read = lambda name: (FIXTURES / name).read_bytes()  # noqa: E731
+    routes = {
+        "/rss2": Route(body=read("rss2.xml")),
+        "/rdf": Route(body=read("rss1.rdf")),
+        "/atom": Route(body=read("atom.xml"), gzip=True),
+        "/cp1252": Route(body=read("cp1252.xml")),
+        "/xss": Route(body=read("xss.xml")),
+        "/bomb": Route(body=read("bomb.xml")),
+        "/html": Route(body=read("page.html"), content_type="text/html"),
+        "/broken": Route(body=read("malformed.xml")),
+        "/gone": Route(status=410),
+        "/missing": Route(status=404),
+        "/error": Route(status=500),
+        "/huge": Route(body=b"<rss>" + b" " * 300_000 + b"</rss>"),
+        "/loop": Route(status=308, location="/loop"),
+    }
+    with feed_server(routes) as (base, _):
+        feeds = [Feed(url=f"{base}{p}", name=p.strip("/")) for p in routes]
+        feeds.append(Feed(url="http://127.0.0.1:9/closed", name="closed"))
+        outcomes = {o.feed.name: o for o in run(feeds, FeedCache(tmp_path), max_bytes=200_000)}
+    ok = {"rss2", "rdf", "atom", "cp1252", "xss"}
+    assert {n for n, o in outcomes.items() if not o.failed} == ok
+    for name in ok:
+        assert outcomes[name].candidates, name
+    reasons = {n: o.reason for n, o in outcomes.items() if o.failed}
+    assert "entities" in str(reasons["bomb"])
+    assert "HTML page" in str(reasons["html"])
+    assert "malformed" in str(reasons["broken"])
+    assert "410" in str(reasons["gone"]) and "404" in str(reasons["missing"])
+    assert "500" in str(reasons["error"]) and "size cap" in str(reasons["huge"])
+    assert "redirect loop" in str(reasons["loop"])
+    assert "connection failed" in str(reasons["closed"])

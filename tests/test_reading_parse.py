@@ -1,0 +1,181 @@
+"""Feed parsing, run on the same fixtures read from a file, a gzip file, HTTP, and gzip over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from masthead.reading.fetch import fetch, make_client
+from masthead.reading.parse import FeedError, ParsedFeed, check_body, parse_feed, to_text
+
+from .test_reading_helpers import Route, feed_server
+
+FIXTURES = Path(__file__).parent / "fixtures" / "reading"
+CAP = 8 * 1024 * 1024
+TYPES = {".html": "text/html; charset=utf-8", ".rdf": "application/rdf+xml"}
+SOURCES = ["file", "file.gz", "http", "http+gzip"]
+
+
+async def _get(url: str, max_bytes: int) -> ParsedFeed:
+    async with make_client(timeout=10, concurrency=2) as client:
+        got = await fetch(client, url, max_bytes=max_bytes, timeout=10)
+    assert got.body is not None
+    return parse_feed(
+        got.body, url=got.final_url, content_type=got.content_type, max_bytes=max_bytes
+    )
+
+
+def load(name: str, via: str, tmp_path: Path, *, max_bytes: int = CAP) -> ParsedFeed:
+    """Fetch fixture ``name`` through ``via`` and parse it as a pull does."""
+    path = FIXTURES / name
+    if via == "file":
+        return asyncio.run(_get(path.as_uri(), max_bytes))
+    if via == "file.gz":
+        packed = tmp_path / f"{name}.gz"
+        packed.write_bytes(gzip.compress(path.read_bytes()))
+        return asyncio.run(_get(packed.as_uri(), max_bytes))
+    route = Route(
+        body=path.read_bytes(),
+        content_type=TYPES.get(path.suffix, "application/rss+xml; charset=utf-8"),
+        gzip=via == "http+gzip",
+    )
+    with feed_server({"/feed": route}) as (base, server):
+        parsed = asyncio.run(_get(f"{base}/feed", max_bytes))
+        if via == "http+gzip":
+            assert "gzip" in server.log[0].headers.get("Accept-Encoding", "")
+        return parsed
+
+
+@pytest.fixture(params=SOURCES)
+def source(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[..., ParsedFeed]:
+    via = request.param
+    return lambda name, **kw: load(name, via, tmp_path, **kw)
+
+
+def test_rss2(source: Callable[..., ParsedFeed]) -> None:
+    feed = source("rss2.xml")
+    assert feed.version == "rss20"
+    assert feed.title == "Cluster Notes & Friends"
+    first = feed.entries[0]
+    assert first.title == "Why the kubelet evicts your pods"
+    assert first.published == datetime(2022, 12, 5, 8, 30, tzinfo=UTC)  # +0100 -> UTC
+    assert first.guid == "cluster-eviction-2022"
+    assert first.categories == ("kubernetes",)
+    assert (
+        first.summary == "Node-pressure eviction, explained with the kubelet's own ranking rules."
+    )
+    undated = next(e for e in feed.entries if e.title == "A link without a date")
+    assert undated.published is None
+    assert len(feed.entries) == 6
+
+
+def test_rss1_rdf(source: Callable[..., ParsedFeed]) -> None:
+    feed = source("rss1.rdf")
+    assert feed.version == "rss10"
+    assert [e.url for e in feed.entries] == [
+        "https://rdf.example.net/namespaces/",
+        "https://rdf.example.net/seccomp/",
+    ]
+    assert feed.entries[1].published == datetime(2022, 12, 20, 10, tzinfo=UTC)
+    assert feed.entries[0].categories == ("linux",)
+
+
+def test_atom(source: Callable[..., ParsedFeed]) -> None:
+    feed = source("atom.xml")
+    assert feed.version == "atom10"
+    assert feed.title == "Atom — container runtimes"
+    overlay, runc = feed.entries
+    assert overlay.title == "Overlay filesystems under containers"  # markup dropped
+    assert overlay.url == "https://atom.example.com/posts/overlayfs/"  # relative, resolved
+    assert overlay.published == datetime(2022, 12, 21, 12, 15, tzinfo=UTC)
+    assert overlay.summary == "Whiteouts, opaque directories and redirect_dir."
+    assert runc.published == datetime(2022, 12, 3, tzinfo=UTC)  # only <updated>
+    assert runc.summary == "config.json is mostly mounts and namespaces."
+
+
+def test_windows_1252_labelled_utf8(source: Callable[..., ParsedFeed]) -> None:
+    feed = source("cp1252.xml")
+    assert feed.title == "Café “Kubernetes”"
+    (entry,) = feed.entries
+    assert entry.title == "It’s café time – naïve pods"
+    assert entry.summary == "Crème brûlée …"
+    assert any("encoding" in w for w in feed.warnings)
+
+
+def test_entity_bomb_refused(source: Callable[..., ParsedFeed]) -> None:
+    with pytest.raises(FeedError, match=r"declares XML entities"):
+        source("bomb.xml")
+
+
+def test_oversize_body_refused(source: Callable[..., ParsedFeed]) -> None:
+    size = (FIXTURES / "rss2.xml").stat().st_size
+    with pytest.raises(FeedError, match=r"size cap"):
+        source("rss2.xml", max_bytes=size // 2)
+
+
+def test_html_page_is_not_a_feed(source: Callable[..., ParsedFeed]) -> None:
+    with pytest.raises(FeedError, match=r"not a feed: got an HTML page") as info:
+        source("page.html")
+    if "http" in str(info.value.url):
+        assert "the page links a feed at http://127.0.0.1:" in info.value.reason
+
+
+def test_malformed_without_entries(source: Callable[..., ParsedFeed]) -> None:
+    with pytest.raises(FeedError, match=r"malformed feed.*line \d+"):
+        source("malformed.xml")
+
+
+def test_xss_title_and_summary_reduced_to_text(source: Callable[..., ParsedFeed]) -> None:
+    feed = source("xss.xml")
+    assert feed.title == "Hostile feed"
+    (entry,) = feed.entries  # the javascript: and data: links are dropped
+    assert entry.title == "Pods & nodes"
+    assert entry.summary == "Read the post."
+    for text in (entry.title, entry.summary, feed.title):
+        for bad in ("<", ">", "script", "onerror", "onclick", "javascript:", "svg", "alert"):
+            assert bad not in text
+    assert any("2 entries without an http(s) link" in w for w in feed.warnings)
+
+
+def test_gzip_bomb_over_http_is_cut_at_the_cap() -> None:
+    body = b"<rss version='2.0'><channel><title>" + b"A" * 4_000_000 + b"</title></channel></rss>"
+    with (
+        feed_server({"/bomb": Route(body=body, gzip=True)}) as (base, server),
+        pytest.raises(FeedError, match="size cap"),
+    ):
+        asyncio.run(_get(f"{base}/bomb", 1_000_000))
+
+
+def test_check_body_lets_entities_in_content_pass() -> None:
+    # A post *about* XXE may quote <!ENTITY in its content; only the prolog matters.
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'
+        b"<title>XXE</title><link>https://x.example/</link><description><![CDATA[<!ENTITY x "
+        b'SYSTEM "file:///etc/passwd">]]></description></item></channel></rss>'
+    )
+    check_body(body)
+    assert parse_feed(body).entries[0].summary == ""  # markup-only text is dropped
+    utf16 = '<?xml version="1.0" encoding="utf-16"?><!DOCTYPE x [<!ENTITY a "b">]><x/>'
+    with pytest.raises(FeedError, match="entities"):
+        check_body(utf16.encode("utf-16"))
+
+
+def test_json_and_empty_documents() -> None:
+    with pytest.raises(FeedError, match="got JSON"):
+        parse_feed(b'{"version": "https://jsonfeed.org/version/1.1", "items": []}')
+    with pytest.raises(FeedError, match="empty"):
+        parse_feed(b"  \n")
+
+
+def test_to_text() -> None:
+    assert to_text("<p>a <b>b</b></p><script>x()</script><p>c</p>") == "a b c"
+    assert to_text("AT&amp;T &lt;3 &#x2014; ok") == "AT&T <3 — ok"
+    assert to_text("x\u202eevil\u0007") == "xevil"
+    long = " ".join(["word"] * 200)
+    cut = to_text(long, 30)
+    assert cut.endswith("…") and len(cut) <= 31 and not cut[:-1].endswith(" ")
