@@ -15,8 +15,9 @@ from .support import serve_directory
 FIXTURE = Path(__file__).parent / "fixtures" / "diagrams" / "site"
 
 # For each diagram on the page: load the SVG the <img> shows, decode every
-# <image> it holds, and check the pixels the browser drew where each icon
-# sits (an icon that did not load leaves that box blank white).
+# icon it draws (<image>, or <use> of a shared one), and check the pixels the
+# browser drew where each icon sits (an icon that did not load leaves that box
+# blank white).
 INSPECT = """
 async () => {
   const figures = [];
@@ -36,8 +37,14 @@ async () => {
     const ctx = canvas.getContext('2d');
     ctx.drawImage(img, 0, 0);
     const icons = [];
-    for (const el of svg.querySelectorAll('image')) {
-      const href = el.getAttribute('xlink:href') || el.getAttribute('href') || '';
+    // every icon drawn: an <image>, or a <use> of one kept once in <defs>
+    for (const el of svg.querySelectorAll('image, use')) {
+      if (el.closest('defs')) continue;
+      let href = el.getAttribute('xlink:href') || el.getAttribute('href') || '';
+      if (el.tagName === 'use') {
+        const shared = svg.querySelector(href);
+        href = shared.getAttribute('xlink:href') || shared.getAttribute('href') || '';
+      }
       const probe = new Image();
       probe.src = href;
       let decoded = true;
@@ -54,6 +61,7 @@ async () => {
         if (alpha > 0 && (red < 235 || green < 235 || blue < 235)) inked += 1;
       }
       icons.push({scheme: href.slice(0, 5), decoded, width: probe.naturalWidth,
+                  shared: el.tagName === 'use',
                   inked: inked / (pixels.length / 4)});
     }
     holder.remove();
@@ -92,5 +100,7 @@ def test_every_icon_in_every_diagram_loads(tmp_path: Path, browser: Any) -> None
             assert icon["scheme"] == "data:", icon
             assert icon["decoded"] and icon["width"] > 0, icon
             assert icon["inked"] > 0.05, (figure["src"], icon)
-    assert icons == 5  # service + pod, then api + kubelet + containerd; the DOT one has none
+    # service + 2 pods (one icon, drawn twice), api + kubelet + containerd; DOT: none
+    assert icons == 6
+    assert sum(icon["shared"] for figure in figures for icon in figure["icons"]) == 2
     assert not [url for url in failed if "diagrams" in url], failed

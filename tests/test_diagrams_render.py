@@ -69,10 +69,13 @@ def test_svg_is_self_contained(renderer: Renderer, tmp_path: Path) -> None:
     for folder in [*site_packages_dirs(), str(tmp_path)]:
         assert folder not in svg
     hrefs = re.findall(r'<image\b[^>]*?(?:xlink:)?href="([^"]*)"', svg)
-    assert len(hrefs) == ICON_NODES
+    assert len(hrefs) == ICON_NODES - 1  # the two pods share one embedded icon
     for href in hrefs:
         assert href.startswith("data:image/png;base64,")
         png_dimensions(base64.b64decode(href.split(",", 1)[1]))  # a real PNG
+    uses = re.findall(r'<use xlink:href="#(mh-icon-\d+)" x="[-\d.]+" y="[-\d.]+"/>', svg)
+    assert len(uses) == 2 and len(set(uses)) == 1
+    assert f'<image id="{uses[0]}" ' in svg
     # no reference to any file at all: every href/src is a data: URI or an in-document id
     for ref in re.findall(r'(?:href|src)="([^"]*)"', svg):
         assert ref.startswith(("data:", "#")), ref

@@ -36,7 +36,7 @@ from .runner import NO_DIAGRAM, PAD_INCHES
 from .svg import SvgError, finish_svg, png_size
 from .toolchain import Toolchain, find_toolchain
 
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 """Bump when a change here alters the output, so cached renders are redone."""
 
 PNG_DPI = 144

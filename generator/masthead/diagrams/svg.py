@@ -97,6 +97,7 @@ def finish_svg(svg: str, *, base_dir: Path | None = None) -> FinishedSvg:
         return f'{match.group(1)}{match.group(2)}="{href}"'
 
     text = _IMAGE_HREF.sub(embed, text)
+    text = share_repeated_images(text)
     size = _SVG_SIZE.search(text)
     if size is None:
         raise SvgError("Graphviz's SVG has no width and height")
@@ -108,6 +109,53 @@ def finish_svg(svg: str, *, base_dir: Path | None = None) -> FinishedSvg:
         + text[size.end() :]
     )
     return FinishedSvg(text=text.strip() + "\n", width=width, height=height, images=count)
+
+
+_IMAGE_ELEMENT = re.compile(r"<image\b([^>]*?)\s*/>", re.DOTALL)
+_ATTRIBUTE = re.compile(r'([\w:-]+)="([^"]*)"')
+_SVG_OPEN = re.compile(r"<svg\b[^>]*>", re.DOTALL)
+
+
+def share_repeated_images(svg: str) -> str:
+    """Embed an icon drawn several times once, in ``<defs>``, and ``<use>`` it.
+
+    Graphviz writes one ``<image>`` per node, so three pods carry three
+    copies of the same base64 icon; this keeps one and places the others with
+    ``<use x= y=>`` (same size and aspect settings, so the drawing is identical).
+    """
+    groups: dict[tuple[tuple[str, str], ...], list[re.Match[str]]] = {}
+    for match in _IMAGE_ELEMENT.finditer(svg):
+        attrs = dict(_ATTRIBUTE.findall(match.group(1)))
+        if set(attrs) - {"xlink:href", "href", "width", "height", "preserveAspectRatio", "x", "y"}:
+            continue  # something unusual (a transform, a class): leave it alone
+        shape = tuple(sorted((k, v) for k, v in attrs.items() if k not in ("x", "y")))
+        groups.setdefault(shape, []).append(match)
+    repeated = [(shape, found) for shape, found in groups.items() if len(found) > 1]
+    opening = _SVG_OPEN.search(svg)
+    if not repeated or opening is None:
+        return svg
+    defs: list[str] = []
+    replacements: dict[int, tuple[int, str]] = {}
+    for number, (shape, found) in enumerate(repeated, start=1):
+        ident = f"mh-icon-{number}"
+        body = " ".join(f'{k}="{v}"' for k, v in shape)
+        defs.append(f'<image id="{ident}" {body}/>')
+        for match in found:
+            attrs = dict(_ATTRIBUTE.findall(match.group(1)))
+            place = f'x="{attrs.get("x", "0")}" y="{attrs.get("y", "0")}"'
+            replacements[match.start()] = (match.end(), f'<use xlink:href="#{ident}" {place}/>')
+    out: list[str] = []
+    position = 0
+    for start in sorted(replacements):
+        end, use = replacements[start]
+        out.append(svg[position:start])
+        out.append(use)
+        position = end
+    out.append(svg[position:])
+    text = "".join(out)
+    head = _SVG_OPEN.search(text)
+    assert head is not None
+    return text[: head.end()] + "\n<defs>" + "".join(defs) + "</defs>" + text[head.end() :]
 
 
 def png_size(data: bytes) -> tuple[int, int]:
