@@ -1,4 +1,4 @@
-"""Feed parsing, run on the same fixtures read from a file, a gzip file, HTTP, and gzip over HTTP."""
+"""Feed parsing on the same fixtures from a file, a gzip file, HTTP and gzip over HTTP."""
 
 from __future__ import annotations
 
@@ -145,7 +145,7 @@ def test_xss_title_and_summary_reduced_to_text(source: Callable[..., ParsedFeed]
 def test_gzip_bomb_over_http_is_cut_at_the_cap() -> None:
     body = b"<rss version='2.0'><channel><title>" + b"A" * 4_000_000 + b"</title></channel></rss>"
     with (
-        feed_server({"/bomb": Route(body=body, gzip=True)}) as (base, server),
+        feed_server({"/bomb": Route(body=body, gzip=True)}) as (base, _server),
         pytest.raises(FeedError, match="size cap"),
     ):
         asyncio.run(_get(f"{base}/bomb", 1_000_000))
