@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -258,7 +257,8 @@ def test_a_broken_lock_is_reported_and_never_overwritten(project: Project) -> No
         ("issue: 2022-12\nentries:\n  - title: t\n", 3, "'url' to be an absolute http(s) URL"),
         ("issue: 2022-12\nentries:\n  - url: javascript:alert(1)\n    title: t\n", 3, "http(s)"),
         (
-            "issue: 2022-12\nentries:\n  - url: https://x.example/\n    title: t\n    order: first\n",
+            "issue: 2022-12\nentries:\n  - url: https://x.example/\n    title: t\n"
+            "    order: first\n",
             5,
             "'order' to be a whole number",
         ),
