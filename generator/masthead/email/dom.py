@@ -77,6 +77,13 @@ _AUTO_CLOSE = {
 }
 
 
+_CLOSED_BY: dict[str, frozenset[str]] = {
+    tag: frozenset(o for o, closers in _AUTO_CLOSE.items() if tag in closers)
+    for tag in set().union(*_AUTO_CLOSE.values())
+}
+"""Start tag -> the open elements it closes implicitly."""
+
+
 @dataclass(eq=False)
 class Text:
     """A run of text (already decoded: ``&amp;`` is ``&`` here)."""
@@ -129,10 +136,11 @@ class Element:
 
     def iter(self) -> Iterator[Element]:
         """This element and every element below it, in document order."""
-        yield self
-        for child in list(self.children):
-            if isinstance(child, Element):
-                yield from child.iter()
+        stack: list[Element] = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(c for c in reversed(node.children) if isinstance(c, Element))
 
     def find_all(self, match: Callable[[Element], bool]) -> list[Element]:
         return [el for el in self.iter() if el is not self and match(el)]
@@ -192,11 +200,7 @@ class _Builder(HTMLParser):
         self.stack: list[Element] = [self.root]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        closes = set()
-        for open_tag, closers in _AUTO_CLOSE.items():
-            if tag in closers:
-                closes.add(open_tag)
-        if self.stack[-1].tag in closes:
+        if self.stack[-1].tag in _CLOSED_BY.get(tag, ()):
             self.stack.pop()
         node = Element(tag, dict(attrs))
         self.stack[-1].append(node)

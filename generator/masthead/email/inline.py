@@ -12,6 +12,7 @@ from . import dom
 STYLE_LIMIT = 16 * 1024
 """Gmail drops a <style> block larger than this."""
 
+_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 _CLASS_SELECTOR = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
 
 
@@ -46,8 +47,7 @@ def inline_css(document: str) -> str:
 
 def head_style(document: str) -> str:
     """The text of the ``<style>`` elements left in the document."""
-    root = dom.parse(document)
-    return "\n".join(dom.inner_html(e) for e in root.iter() if e.tag == "style")
+    return "\n".join(_STYLE.findall(document))
 
 
 def _minify(css: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 
 from .._io import atomic_write
+from . import dom
 from . import eml as eml_mod
 from .budget import DEFAULT_BUDGET, BudgetReport, check_budget
 from .inline import head_style, inline_css
@@ -159,7 +160,12 @@ def render_email(
     )
     html = inline_css(document)
     budget = check_budget(html, head_style(html), settings.budget)
-    text = render_text(body.html, info, unsubscribe=unsubscribe, date_text=date_text)
+    text = render_text(
+        body.tree if body.tree is not None else body.html,
+        info,
+        unsubscribe=unsubscribe,
+        date_text=date_text,
+    )
     message = eml_mod.build_message(
         subject=info.subject,
         sender=settings.sender,
@@ -184,7 +190,9 @@ def render_email(
     )
 
 
-def render_text(body_html: str, info: IssueInfo, *, unsubscribe: str, date_text: str) -> str:
+def render_text(
+    body_html: str | dom.Element, info: IssueInfo, *, unsubscribe: str, date_text: str
+) -> str:
     """The plain-text part: title, web link, the body, the author and unsubscribe link."""
     renderer = TextRenderer()
     head = [

@@ -74,9 +74,9 @@ class TextRenderer:
         self.links.append(url)
         return len(self.links)
 
-    def render(self, fragment: str) -> str:
-        """``fragment`` as wrapped text (blocks separated by one blank line)."""
-        root = dom.parse(fragment)
+    def render(self, fragment: str | Element) -> str:
+        """``fragment`` (HTML, or an already parsed tree) as wrapped text."""
+        root = dom.parse(fragment) if isinstance(fragment, str) else fragment
         return "\n\n".join(self._blocks(root, self.width))
 
     def references(self) -> str:

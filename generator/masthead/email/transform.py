@@ -116,6 +116,8 @@ class TransformResult:
     warnings: tuple[str, ...] = ()
     images: tuple[str, ...] = ()
     """Absolute URLs of every image the email loads."""
+    tree: dom.Element | None = field(default=None, compare=False, repr=False)
+    """The transformed body as a tree (read-only: the text part is written from it)."""
 
 
 @dataclass
@@ -140,7 +142,7 @@ def transform(content_html: str, ctx: TransformContext) -> TransformResult:
     _task_lists(root)
     _sanitize(root, state)
     images = [img.get("src") for img in root.iter() if img.tag == "img"]
-    return TransformResult(dom.serialize(root), tuple(state.warnings), tuple(images))
+    return TransformResult(dom.serialize(root), tuple(state.warnings), tuple(images), root)
 
 
 # -- helpers -----------------------------------------------------------------
