@@ -62,7 +62,7 @@ def register(sub: SubParsers) -> None:
         type=int,
         default=0,
         metavar="N",
-        help="diagrams rendered at once (default: one per CPU)",
+        help="diagrams rendered at once (default: one per CPU, plus one)",
     )
     render.add_argument(
         "--no-cache",

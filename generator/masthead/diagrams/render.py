@@ -96,6 +96,16 @@ class RenderStats:
                 setattr(self, name, getattr(self, name) + value)
 
 
+def default_jobs() -> int:
+    """One render per CPU, plus one.
+
+    A render is a chain of short child processes; the extra one keeps the
+    CPUs busy while another waits for a process to start or a pipe to drain
+    (Ninja's default of CPUs + 2 follows the same reasoning).
+    """
+    return (os.cpu_count() or 1) + 1
+
+
 def normalize_code(code: str) -> str:
     """The code as the cache sees it: no trailing blanks, no blank lines around it."""
     lines = [line.rstrip() for line in code.strip("\n").splitlines()]
@@ -120,7 +130,7 @@ class Renderer:
     ) -> None:
         self.cache = DiagramCache(cache_dir) if cache_dir is not None else None
         self.timeout = timeout
-        self.jobs = max(1, jobs or os.cpu_count() or 1)
+        self.jobs = max(1, jobs or default_jobs())
         self._dot = dot
         self._python = python
         self._toolchain: Toolchain | None = None

@@ -11,7 +11,7 @@ class DiagramsConfig(Config):
     """Seconds one diagram may take (its code and both Graphviz passes) before it fails."""
 
     jobs = c.Type(int, default=0)
-    """Diagrams rendered at the same time; 0 means one per CPU."""
+    """Diagrams rendered at the same time; 0 means one per CPU, plus one."""
 
     cache_dir = c.Type(str, default=".cache/masthead/diagrams")
     """Rendered diagrams, relative to the folder holding mkdocs.yml (never inside docs_dir)."""
