@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import posixpath
 import re
@@ -57,6 +58,8 @@ from .config import NewsletterPluginConfig
 log = logging.getLogger("mkdocs.plugins.masthead.newsletter")
 
 _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n.*?^(?:---|\.\.\.)[ \t]*$\r?\n?", re.DOTALL | re.M)
+_OUR_FENCES = re.compile(r"^\s*(?:`{3,}|~{3,})\s*\{?\s*\.?(?:posts|tweet|video)\b", re.MULTILINE)
 _FIRST_H1 = re.compile(r"^\s*<h1\b[^>]*>.*?</h1>", re.DOTALL)
 
 
@@ -120,6 +123,10 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
         self.page_url = ""
         self.page_src = ""
         self.errors: list[str] = []
+        self.teasers: dict[str, list[Teaser]] = {}
+        """Per blog_dir, filled on first use in on_page_context (see _teasers_of)."""
+        self.pool: dict[str, list[Post]] = {}
+        """Per blog_dir, what ```posts lists; made on the first fence of a build."""
 
     # -- configuration -----------------------------------------------------------------
 
@@ -175,6 +182,8 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
         if not self.config.enabled:
             return files
         self.files = files
+        self.pool = {}
+        self.teasers = {}
         if self.config.feeds:
             # Placeholders, so that Markdown links to a feed (blog/rss.xml) resolve;
             # on_post_build writes the real feeds over them.
@@ -203,9 +212,13 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
         self.page_url = page.url
         self.page_src = page.file.src_uri
         self.errors = []
+        blog_dir = self.post_blog.get(page.file.src_uri)
+        is_issue = blog_dir in self.letters and bool(page.file.abs_src_path)
         text = ""
         body_line = 1
-        if page.file.abs_src_path:
+        # Line numbers (for errors) need the source file: read it only for pages with
+        # one of these fences, or issues (whose front matter is validated).
+        if page.file.abs_src_path and (is_issue or _OUR_FENCES.search(markdown)):
             try:
                 text = Path(page.file.abs_src_path).read_text(encoding="utf-8-sig")
                 doc = split(text, page.file.abs_src_path)
@@ -214,8 +227,7 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
             except (OSError, MastheadError):
                 pass
         current_page.set(PageContext(page.file.src_uri, markdown, body_line))
-        blog_dir = self.post_blog.get(page.file.src_uri)
-        if blog_dir in self.letters and page.file.abs_src_path:
+        if is_issue and blog_dir is not None:
             try:
                 self._issue(page, text, blog_dir)
             except FrontMatterError as exc:
@@ -321,10 +333,12 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
             )
         except cards.CardError as err:
             return self._fence_error("posts", source, err)
-        pool = {
-            blog_dir: [self._as_post(p, blog_dir) for p in plugin.blog.posts]
-            for blog_dir, plugin in self.blogs.items()
-        }
+        if not self.pool:
+            self.pool = {
+                blog_dir: [self._as_post(p) for p in plugin.blog.posts]
+                for blog_dir, plugin in self.blogs.items()
+            }
+        pool = self.pool
         chosen = posts_fence.select(pool, query)
         labels = {name: letter.label for name, letter in self.letters.items()}
         return posts_fence.render(
@@ -334,13 +348,25 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
             excerpt=query.excerpt,
         )
 
-    def _as_post(self, page: Page, blog_dir: str) -> Post:
+    def _as_post(self, page: Page) -> Post:
+        """A post as ```posts lists it, from its source file (not from the page, whose
+        Markdown and title change as the build goes), so the list is the same on
+        every page."""
         meta = page.meta
         markdown = page.markdown or ""
+        if page.file.abs_src_path:
+            with contextlib.suppress(OSError):
+                text = Path(page.file.abs_src_path).read_text(encoding="utf-8-sig")
+                # the body only: the front matter is already parsed (page.meta)
+                markdown = _FRONT_MATTER.sub("", text, count=1)
+        title = meta.get("title")
+        if not isinstance(title, str) or not title.strip():
+            m = _H1.search(markdown)
+            title = m.group(1).strip() if m else page.file.name
         tags = meta.get("tags") or []
         return Post(
             path=Path(page.file.src_uri),
-            title=_title(page),
+            title=title.strip(),
             date=as_utc(page.config.date.created),  # type: ignore[attr-defined]
             slug=page.file.name,
             url=page.url,
@@ -368,6 +394,13 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
             series_order=order if isinstance(order, int) and not isinstance(order, bool) else None,
         )
 
+    def _teasers_of(self, blog_dir: str) -> list[Teaser]:
+        """Teasers of a blog's posts, made once per build: templates render after every
+        page's Markdown, so titles, excerpts and read times no longer change."""
+        if blog_dir not in self.teasers:
+            self.teasers[blog_dir] = [self._teaser(p) for p in self.blogs[blog_dir].blog.posts]
+        return self.teasers[blog_dir]
+
     # -- templates --------------------------------------------------------------------
 
     def _feeds(self) -> list[tuple[str, str]]:
@@ -386,6 +419,7 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
                 prefix = "" if blog_dir == "." else blog_dir.strip("/") + "/"
                 links.append(FeedLinks(name, f"{prefix}rss.xml", f"{prefix}atom.xml"))
         env.globals["masthead_feeds"] = links
+        self.teasers = {}
         return env
 
     def on_page_context(
@@ -396,8 +430,7 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
         blog_dir = self.post_blog.get(page.file.src_uri)
         if blog_dir is None:
             return context
-        plugin = self.blogs[blog_dir]
-        teasers = [self._teaser(p) for p in plugin.blog.posts]
+        teasers = self._teasers_of(blog_dir)
         letter = self.letters.get(blog_dir) or next(iter(self.letters.values()), None)
         is_issue = blog_dir in self.letters
         author_id = next(iter(page.config.authors), None)  # type: ignore[attr-defined]
@@ -407,7 +440,7 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
         series_name = page.meta.get("series")
         parts: list[Teaser] = []
         if series_name is not None:
-            every = [self._teaser(p) for pl in self.blogs.values() for p in pl.blog.posts]
+            every = [t for name in self.blogs for t in self._teasers_of(name)]
             parts = series(every, str(series_name))
         issue = None
         if is_issue:

@@ -1,0 +1,125 @@
+"""Cost of the masthead/newsletter plugin in a site build.
+
+Two sites, each built with ``mkdocs build`` in a fresh process, with the plugin
+and without it (baseline: the same mkdocs.yml minus ``masthead/newsletter``;
+its fences then render as code blocks and issue pages lose their extras):
+
+* the example publication (14 posts, 6 issues in two newsletters);
+* the example plus 300 generated posts and 60 generated issues, to show how the
+  per-page extras (read more, previous/next, series) and feeds scale.
+
+Figures: median wall time of 3 builds each; ratio = with plugin / without.
+Target: the plugin adds under 25% to a build of the larger site.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = 3
+
+
+def _copy(dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    shutil.copy2(ROOT / "mkdocs.yml", dest / "mkdocs.yml")
+    shutil.copytree(ROOT / "content", dest / "content")
+    shutil.copytree(ROOT / "theme", dest / "theme")
+    return dest
+
+
+def _without_plugin(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    text = re.sub(r"\n  - masthead/newsletter:\n(?:(?:    .*|\s*)\n)*", "\n", text)
+    config.write_text(text, encoding="utf-8")
+
+
+def _grow(project: Path, posts: int, issues: int) -> None:
+    categories = ["Kubernetes", "Containers", "Linux", "Networking"]
+    folder = project / "content" / "blog" / "posts" / "generated"
+    folder.mkdir(parents=True)
+    start = date(2019, 1, 1)
+    for n in range(posts):
+        day = start + timedelta(days=3 * n)
+        series = f"series: Generated {n // 5}\nseries_order: {n % 5 + 1}\n" if n % 3 == 0 else ""
+        (folder / f"post-{n:03d}.md").write_text(
+            f"---\ndate: {day}\nauthors: [mira]\ncategories: [{categories[n % 4]}]\n{series}---\n\n"
+            f"# Generated post {n}\n\nAn opening paragraph about item {n}, long enough to be an "
+            "excerpt.\n\n<!-- more -->\n\n" + "Body text with `code` and a list.\n\n" * 30,
+            encoding="utf-8",
+        )
+    folder = project / "content" / "newsletter" / "posts" / "generated"
+    folder.mkdir(parents=True)
+    for n in range(issues):
+        month = date(2018, 1, 1) + timedelta(days=31 * n)
+        (folder / f"issue-{n:03d}.md").write_text(
+            f"---\ndate: {month.replace(day=2)}\nauthors: [mira]\ncategories: [Monthly]\n"
+            f"slug: generated-{n}\nkind: monthly\nperiod: {month:%Y-%m}\n"
+            f'subject: "Generated issue {n}"\npreheader: "Preview of {n}"\n---\n\n'
+            f"# Generated issue {n}\n\nHello.\n\n<!-- more -->\n\n```posts\nperiod: {month:%Y-%m}\n"
+            "```\n\n" + "Paragraph.\n\n" * 20,
+            encoding="utf-8",
+        )
+
+
+def _build(project: Path) -> float:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    site = project / "build" / "site"
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(project / "mkdocs.yml"),
+         "-d", str(site)],
+        check=True,
+        env=env,
+        cwd=project,
+        capture_output=True,
+    )
+    return time.perf_counter() - started
+
+
+def _median(project: Path) -> float:
+    return statistics.median(_build(project) for _ in range(RUNS))
+
+
+def run() -> str:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-newsletter-") as tmp:
+        for label, grow in (("example (14 posts, 6 issues)", False),
+                            ("example + 300 posts + 60 issues", True)):
+            slug = "big" if grow else "small"
+            with_plugin = _copy(Path(tmp) / f"{slug}-with")
+            without = _copy(Path(tmp) / f"{slug}-without")
+            if grow:
+                _grow(with_plugin, 300, 60)
+                _grow(without, 300, 60)
+            _without_plugin(without)
+            base = _median(without)
+            cand = _median(with_plugin)
+            rows.append((label, base, cand, cand / base))
+    lines = [
+        "## Newsletter plugin: issue pages, cards, lists and feeds",
+        "",
+        "Full `mkdocs build` of a site with `masthead/newsletter` against the same site "
+        f"without it (median of {RUNS} builds, each in a fresh process).",
+        "",
+        "| site | without plugin | with plugin | ratio |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    lines += [f"| {label} | {b:.2f} s | {c:.2f} s | {r:.2f}x |" for label, b, c, r in rows]
+    verdict = "met" if rows[-1][3] < 1.25 else "NOT met"
+    lines += ["", f"Target (plugin adds under 25% on the larger site): {verdict}."]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(run())
