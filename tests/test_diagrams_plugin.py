@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import struct
@@ -114,7 +115,7 @@ def test_a_new_process_renders_nothing(site: Path) -> None:
             capture_output=True,
             text=True,
             check=False,
-            env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin", "HOME": str(site)},
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
         )
         assert proc.returncode == 0, proc.stderr
         return proc.stderr
