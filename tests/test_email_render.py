@@ -269,6 +269,18 @@ def test_dark_mode_rules_when_enabled() -> None:
     assert 'class="mh-e-container"' in out.html
 
 
+def test_elements_some_clients_do_not_know_become_plain_ones() -> None:
+    result = transform(
+        '<article><p><time datetime="2022">Dec</time> <mark>hot</mark> <abbr title="x">CNI</abbr>'
+        "</p><details><summary>More</summary><p>hidden</p></details></article>",
+        TransformContext(site_url=SITE_URL, page_url=WEB_URL),
+    )
+    tags = {e.tag for e in dom.parse(result.html).iter()}
+    assert not tags & {"article", "time", "mark", "abbr", "details", "summary"}
+    assert "Dec" in result.html and "hot" in result.html and "CNI" in result.html
+    assert "More" in result.html and "hidden" in result.html
+
+
 def test_transform_drops_what_it_cannot_show() -> None:
     result = transform(
         '<p>a<img src="data:image/gif;base64,R0lGOD" alt="x"></p><img src="" alt="">'

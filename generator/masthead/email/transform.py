@@ -69,6 +69,9 @@ SEMANTIC_BLOCKS = frozenset(
         "address",
     ]
 )
+SEMANTIC_INLINE = frozenset(["time", "mark", "abbr", "data", "dfn", "bdi", "output"])
+"""Inline elements Gmail or Outlook do not know (caniemail html-semantics, html-abbr):
+their text is kept in a plain span."""
 _KEEP_ATTRS = frozenset(
     [
         "href",
@@ -424,6 +427,8 @@ def _sanitize(root: Element, state: _State) -> None:
         _clean_attrs(node)
         if node.tag in SEMANTIC_BLOCKS:
             node.tag = "div"
+        elif node.tag in SEMANTIC_INLINE:
+            node.tag = "span"
         elif node.tag == "figcaption":
             node.tag = "p"
             node.attrs["class"] = (node.get("class") + " mh-e-caption").strip()
