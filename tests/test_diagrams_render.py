@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import re
 import struct
 import subprocess
@@ -20,6 +21,7 @@ from masthead.diagrams.fence import (
     source_for,
 )
 from masthead.diagrams.render import DiagramSource, Renderer, RenderFailure, Result
+from masthead.diagrams.svg import share_repeated_images
 from masthead.diagrams.toolchain import GraphvizMissing
 from masthead.errors import MastheadError
 
@@ -304,3 +306,27 @@ def test_figure_markup_follows_the_contract() -> None:
     assert "<figcaption>Cap &lt;b&gt;</figcaption></figure>" in markup
     plain = figure_html(rendered, FenceOptions(), svg_url="x.svg")
     assert "<figcaption>" not in plain and 'alt="Diagram"' in plain
+
+
+def test_repeated_icons_are_embedded_once() -> None:
+    icon = 'xlink:href="data:image/png;base64,AAAA" width="10px" height="10px"'
+    svg = (
+        '<svg width="50pt" height="20pt" viewBox="0 0 50 20">'
+        f'<image {icon} x="0" y="1"/><image {icon} x="20" y="2"/>'
+        '<image xlink:href="data:image/png;base64,BBBB" width="10px" height="10px" x="30" y="3"/>'
+        f'<image {icon} transform="rotate(90)" x="40" y="4"/></svg>'
+    )
+    out = share_repeated_images(svg)
+    assert out.count("base64,AAAA") == 2  # once in <defs>, once where a transform is kept
+    assert '<defs><image id="mh-icon-1" height="10px" width="10px" ' in out
+    assert (
+        '<use xlink:href="#mh-icon-1" x="0" y="1"/><use xlink:href="#mh-icon-1" x="20" y="2"/>'
+        in out
+    )
+    assert out.count("base64,BBBB") == 1 and 'x="30" y="3"/>' in out
+    assert 'transform="rotate(90)" x="40" y="4"/>' in out
+
+
+def test_default_jobs_is_one_per_cpu_plus_one() -> None:
+    assert Renderer(None).jobs == (os.cpu_count() or 1) + 1
+    assert Renderer(None, jobs=1).jobs == 1
