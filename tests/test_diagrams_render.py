@@ -123,6 +123,15 @@ def test_custom_icon_relative_to_the_code(renderer: Renderer, tmp_path: Path) ->
     assert base64.b64encode(icon).decode() in svg
     assert "icons/mine.png" not in svg
 
+    # a new icon file is a new diagram, though the code did not change
+    other = subprocess.run(
+        ["dot", "-Tpng"], input=b"digraph { y -> z }", capture_output=True, check=True
+    ).stdout
+    (tmp_path / "icons" / "mine.png").write_bytes(other)
+    again = ok(renderer.render(DiagramSource("python", code, workdir=tmp_path)))
+    assert again.key != rendered.key and renderer.stats.rendered == 2
+    assert base64.b64encode(other).decode() in again.svg.decode()
+
 
 def test_second_render_comes_from_the_cache(tmp_path: Path) -> None:
     cache = tmp_path / "cache"

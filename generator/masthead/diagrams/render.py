@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -106,6 +107,25 @@ def default_jobs() -> int:
     return (os.cpu_count() or 1) + 1
 
 
+_IMAGE_LITERAL = re.compile(r"""["']([^"'\n]+\.(?:png|jpe?g|gif|svg|webp))["']""", re.IGNORECASE)
+
+
+def local_images(source: DiagramSource) -> list[list[str]]:
+    """Image files the code names in string literals (``Custom("x", "icons/x.png")``,
+    DOT's ``image="x.png"``), with a hash of their contents, for the cache key:
+    replacing an icon file renders the diagram again."""
+    found: dict[str, str] = {}
+    for name in _IMAGE_LITERAL.findall(source.code):
+        path = Path(name)
+        if not path.is_absolute() and source.workdir is not None:
+            path = source.workdir / path
+        try:
+            found[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            continue  # not a file (yet): the render reports a missing icon
+    return [[name, digest] for name, digest in sorted(found.items())]
+
+
 def normalize_code(code: str) -> str:
     """The code as the cache sees it: no trailing blanks, no blank lines around it."""
     lines = [line.rstrip() for line in code.strip("\n").splitlines()]
@@ -153,6 +173,7 @@ class Renderer:
             "code": normalize_code(source.code),
             "graphviz": tools.graphviz_version,
             "diagrams": tools.diagrams_version if source.kind == "python" else "",
+            "images": local_images(source),
         }
         blob = json.dumps(payload, sort_keys=True).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()[:32]
