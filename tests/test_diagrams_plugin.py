@@ -9,6 +9,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -260,3 +261,23 @@ def test_blog_excerpts_link_the_diagram_from_the_index_page(site: Path) -> None:
         ((*_, svg, _w, _h, alt),) = FIGURE.findall(page.read_text())
         assert alt == "In the excerpt"
         assert (page.parent / svg).resolve().is_file(), (page, svg)
+
+
+def test_cache_entries_unused_for_a_month_are_removed(
+    site: Path, errors: pytest.LogCaptureFixture
+) -> None:
+    run_build(site)
+    cache = site / ".cache" / "masthead" / "diagrams"
+    used = sorted(cache.glob("*.json"))
+    assert len(used) == 4
+    old = time.time() - 40 * 86_400
+    for path in cache.iterdir():  # every entry looks old, and one is not used any more
+        os.utime(path, (old, old))
+    for suffix in (".svg", ".png", ".json"):
+        stale = cache / f"{'0' * 32}{suffix}"
+        stale.write_bytes((cache / f"{used[0].stem}{suffix}").read_bytes())
+        os.utime(stale, (old, old))
+    run_build(site)
+    assert sorted(cache.glob("*.json")) == used
+    assert not list(cache.glob("0000*"))
+    assert "removed 1 cached diagram(s) unused for 30 days" in errors.text

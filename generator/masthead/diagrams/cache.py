@@ -7,8 +7,11 @@ without it is incomplete and counts as a miss.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -70,6 +73,31 @@ class DiagramCache:
             )
         except (OSError, ValueError, TypeError):
             return None
+
+    def touch(self, keys: set[str]) -> None:
+        """Mark the entries ``keys`` as used now (what :meth:`prune` goes by)."""
+        for key in keys:
+            for path in self._paths(key):
+                with contextlib.suppress(OSError):
+                    os.utime(path)
+
+    def prune(self, max_age_days: float) -> int:
+        """Remove entries not used for ``max_age_days``; returns how many went."""
+        if not self.folder.is_dir():
+            return 0
+        cutoff = time.time() - max_age_days * 86_400
+        removed = 0
+        for meta in self.folder.glob("*.json"):
+            try:
+                if meta.stat().st_mtime >= cutoff:
+                    continue
+            except OSError:
+                continue
+            for path in self._paths(meta.stem):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            removed += 1
+        return removed
 
     def put(self, rendered: Rendered) -> None:
         svg_path, png_path, meta_path = self._paths(rendered.key)

@@ -16,5 +16,8 @@ class DiagramsConfig(Config):
     cache_dir = c.Type(str, default=".cache/masthead/diagrams")
     """Rendered diagrams, relative to the folder holding mkdocs.yml (never inside docs_dir)."""
 
+    cache_max_age = c.Type((int, float), default=30)
+    """Days a cached diagram no build has used is kept; 0 keeps everything."""
+
     graphviz = c.Type(str, default="dot")
     """Graphviz's ``dot`` program: a name looked up on PATH, or an absolute path."""

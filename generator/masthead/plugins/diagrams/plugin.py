@@ -170,6 +170,17 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
                 target = folder / f"{name}{suffix}"
                 if not target.is_file() or target.stat().st_size != len(data):
                     atomic_write(target, data)
+        cache = self._renderer().cache
+        if cache is not None:
+            cache.touch({rendered.key for rendered in self.assets.values()})
+            if self.config.cache_max_age and not self.serving:
+                removed = cache.prune(float(self.config.cache_max_age))
+                if removed:
+                    log.info(
+                        "masthead/diagrams: removed %d cached diagram(s) unused for %g days",
+                        removed,
+                        self.config.cache_max_age,
+                    )
 
     # -- helpers --------------------------------------------------------------
 
