@@ -107,7 +107,7 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         renderer = self._renderer()
         sources: dict[str, DiagramSource] = {}
-        published_sources: set[Path] = set()
+        diagram_files: set[Path] = set()
         for file in files.documentation_pages():
             try:
                 text = file.content_string
@@ -128,14 +128,14 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
                 except MastheadError:
                     continue  # the formatter reports it with the page and line
                 if fence.options.src:
-                    published_sources.add(resolve_src(fence.options.src, self._docs_dir))
+                    diagram_files.add(resolve_src(fence.options.src, self._docs_dir))
                 try:
                     sources.setdefault(renderer.key(source), source)
                 except GraphvizMissing as exc:
                     self._graphviz_missing(exc)
                     break
         for file in list(files):
-            if file.abs_src_path and Path(file.abs_src_path).resolve() in published_sources:
+            if file.abs_src_path and Path(file.abs_src_path).resolve() in diagram_files:
                 files.remove(file)  # a diagram's source file, not a page of the site
         if sources and self._missing is None:
             self._render_batch(renderer, list(sources.items()))
