@@ -180,7 +180,9 @@ class Renderer:
 
     def cached(self, source: DiagramSource) -> Rendered | None:
         """The cached render of ``source``, from memory or disk, without rendering."""
-        key = self.key(source)
+        return self._lookup(self.key(source))
+
+    def _lookup(self, key: str) -> Rendered | None:
         with self._lock:
             hit = self._memory.get(key)
         if hit is not None:
@@ -197,10 +199,10 @@ class Renderer:
 
     def render(self, source: DiagramSource) -> Result:
         """The render of ``source``: from the cache, or made now (and cached)."""
-        hit = self.cached(source)
+        key = self.key(source)
+        hit = self._lookup(key)
         if hit is not None:
             return hit
-        key = self.key(source)
         result = self._render_now(key, source)
         if isinstance(result, Rendered):
             with self._lock:
