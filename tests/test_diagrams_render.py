@@ -317,6 +317,17 @@ def test_figure_markup_follows_the_contract() -> None:
     assert "<figcaption>" not in plain and 'alt="Diagram"' in plain
 
 
+def test_alt_falls_back_to_the_diagram_title(renderer: Renderer) -> None:
+    titled = ok(renderer.render(DiagramSource("python", K8S)))
+    assert 'alt="Service"' in figure_html(titled, FenceOptions(), svg_url="x.svg")
+    named = ok(renderer.render(DiagramSource("dot", "digraph phases { a -> b }")))
+    assert 'alt="phases"' in figure_html(named, FenceOptions(), svg_url="x.svg")
+    anonymous = ok(renderer.render(DiagramSource("dot", "digraph { a -> b }")))
+    assert 'alt="Diagram"' in figure_html(anonymous, FenceOptions(), svg_url="x.svg")
+    with_caption = figure_html(titled, FenceOptions(caption="Cap"), svg_url="x.svg")
+    assert 'alt="Cap"' in with_caption
+
+
 def test_repeated_icons_are_embedded_once() -> None:
     icon = 'xlink:href="data:image/png;base64,AAAA" width="10px" height="10px"'
     svg = (

@@ -191,10 +191,20 @@ def source_for(
     return DiagramSource(kind=kind, code=code, label="<diagram>", workdir=page_dir)
 
 
+_GRAPH_TITLE = re.compile(rb'<g id="graph0" class="graph"[^>]*>\s*<title>([^<]*)</title>')
+
+
+def diagram_title(svg: bytes) -> str:
+    """The diagram's title (``Diagram("Title")``, or the DOT graph's name), if it has one."""
+    match = _GRAPH_TITLE.search(svg)
+    title = html.unescape(match.group(1).decode("utf-8")).strip() if match else ""
+    return "" if title.startswith("%") else title  # %3: Graphviz's name for an anonymous graph
+
+
 def figure_html(rendered: Rendered, options: FenceOptions, *, svg_url: str) -> str:
     """``<figure class="mh-diagram">`` with the SVG, its size and alt, and the PNG's data."""
     png_path = f"{ASSET_DIR}/{rendered.name}.png"
-    alt = options.alt or options.caption or "Diagram"
+    alt = options.alt or options.caption or diagram_title(rendered.svg) or "Diagram"
     parts = [
         f'<figure class="mh-diagram" data-png="{html.escape(png_path)}" '
         f'data-png-width="{rendered.width}" data-png-height="{rendered.height}">',
