@@ -229,6 +229,67 @@ def test_send_killed_half_way_resumes_with_nobody_twice_and_nobody_skipped(
         assert db.execute("SELECT COUNT(*) FROM sends WHERE status='sent'").fetchone() == (100,)
 
 
+# Loopback test server: AUTH without TLS is fine here (aiosmtpd warns about it).
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_credentials_come_from_the_environment(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    def authenticator(
+        server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            b"mira",
+            b"s3cret",
+        )
+        return AuthResult(success=ok)
+
+    recorder = Recorder()
+    port = free_port()
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_required=True,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        monkeypatch.chdir(project)
+        monkeypatch.delenv("MASTHEAD_SMTP_USER", raising=False)
+        monkeypatch.delenv("MASTHEAD_SMTP_PASSWORD", raising=False)
+        assert main(["send", SLUG, "--to", "a@example.org", *smtp_args(port)]) == 1
+        assert "failed a@example.org: 530" in capsys.readouterr().err
+        assert recorder.count() == 0
+        monkeypatch.setenv("MASTHEAD_SMTP_USER", "mira")
+        monkeypatch.setenv("MASTHEAD_SMTP_PASSWORD", "s3cret")
+        assert main(["send", SLUG, "--to", "a@example.org", *smtp_args(port)]) == 0
+        assert recorder.addresses() == Counter({"a@example.org": 1})
+    finally:
+        controller.stop()
+    # The password is nowhere in the project's configuration.
+    assert "s3cret" not in (project / "mkdocs.yml").read_text()
+
+
+def test_unreachable_server_leaves_recipients_to_do(
+    project: Path, smtp: tuple[Recorder, int], tmp_path: Path
+) -> None:
+    from masthead.errors import MastheadError
+
+    recorder, port = smtp
+    people = [Recipient("a@example.org"), Recipient("b@example.org")]
+    with SendLog(tmp_path / "log.sqlite") as log:
+        with pytest.raises(MastheadError, match="cannot connect to the SMTP server"):
+            send_issue(payload(project), people, mailer(free_port()), log, pacing=Pacing(rate=0))
+        assert log.counts(payload(project).campaign) == {"pending": 2}
+        report = send_issue(payload(project), people, mailer(port), log, pacing=Pacing(rate=0))
+        assert report.sent == ["a@example.org", "b@example.org"] and report.resumed == []
+    assert recorder.count() == 2
+
+
 def test_list_send_needs_an_unsubscribe_url(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

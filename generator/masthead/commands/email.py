@@ -12,6 +12,7 @@ import argparse
 import logging
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -353,6 +354,8 @@ def run_send(args: argparse.Namespace) -> int:
         retry_delay=args.retry_delay,
     )
     console = Console(stderr=True)
+    built_at = datetime.fromtimestamp((issue.folder / "email.html").stat().st_mtime)
+    console.print(f"sending {issue.folder} (built {built_at:%Y-%m-%d %H:%M})", soft_wrap=True)
     mailer = s.Mailer(settings)
     if args.to:
         if not s.valid_address(args.to):

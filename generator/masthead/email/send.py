@@ -312,7 +312,7 @@ class Mailer:
                 if s.security == "starttls":
                     conn.starttls(context=ssl.create_default_context())
             if s.username:
-                conn.login(s.username, s.password or "")
+                _login(conn, s.username, s.password or "")
         except (OSError, smtplib.SMTPException) as exc:
             raise MastheadError(
                 f"cannot connect to the SMTP server {s.host}:{s.port} ({s.security}): {exc}"
@@ -340,6 +340,18 @@ class Mailer:
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 self.conn.quit()
             self.conn = None
+
+
+def _login(conn: smtplib.SMTP, user: str, password: str) -> None:
+    """AUTH PLAIN when offered (one round trip, and a wrong password fails at once),
+    else whatever smtplib picks."""
+    conn.ehlo_or_helo_if_needed()
+    mechanisms = conn.esmtp_features.get("auth", "").upper().split()
+    if "PLAIN" in mechanisms:
+        conn.user, conn.password = user, password
+        conn.auth("PLAIN", conn.auth_plain, initial_response_ok=True)
+    else:
+        conn.login(user, password)
 
 
 def smtp_reply(exc: smtplib.SMTPException) -> tuple[int, str]:
@@ -411,6 +423,11 @@ def send_issue(
                     )
                 try:
                     mailer.send(message, recipient.address)
+                except MastheadError:
+                    # No connection: nothing went out, so the recipient is still to do.
+                    if log is not None:
+                        log.mark(issue.campaign, recipient.address, "pending")
+                    raise
                 except smtplib.SMTPException as exc:
                     code, reply = smtp_reply(exc)
                     mailer.reset()
