@@ -129,7 +129,7 @@ def test_components_of_the_web_page_are_swapped_in_the_email(built: Path) -> Non
         if "highlight" in page and "<pre" in page and "<pre" in html:
             seen.add("code")
             assert re.search(r'<span style="color:#[0-9a-f]{6}', html)
-    assert {"tweet", "video", "diagram", "code"} <= seen, seen
+    assert {"tweet", "video", "diagram", "code", "reading"} <= seen, seen
 
 
 def test_eml_and_text_of_a_real_issue(built: Path) -> None:
