@@ -238,3 +238,37 @@ def test_card_parsers_without_mkdocs(tmp_path: Path) -> None:
             docs_dir=tmp_path,
         )
     assert exc.value.line == 6
+
+
+def test_under_serve_a_broken_card_shows_an_error_box(
+    project: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Under ``mkdocs serve`` errors go into the page, and the build carries on."""
+    import os
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    page = project / "content" / "broken.md"
+    page.write_text(
+        "# Broken\n\n```video\nurl: https://v.example/1\ntitle: T\nthumbnail: gone.png\n```\n\n"
+        "```posts\nlimit: 1\n```\n",
+        encoding="utf-8",
+    )
+    cwd = os.getcwd()
+    os.chdir(project)
+    try:
+        config = load_config(str(project / "mkdocs.yml"), site_dir=str(project / "served"))
+        config.plugins.on_startup(command="serve", dirty=False)
+        try:
+            with caplog.at_level(logging.INFO):
+                build(config, serve_url="http://127.0.0.1:8000/")
+        finally:
+            config.plugins.on_shutdown()
+    finally:
+        os.chdir(cwd)
+    html = (project / "served" / "broken" / "index.html").read_text(encoding="utf-8")
+    assert 'class="admonition failure mh-error"' in html
+    assert "content/broken.md:6: no image file &#x27;gone.png&#x27;" in html
+    assert 'class="mh-posts"' in html  # the rest of the page still renders
+    assert "content/broken.md:6: no image file" in caplog.text

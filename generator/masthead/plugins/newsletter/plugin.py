@@ -133,6 +133,11 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
 
+    def on_shutdown(self) -> None:
+        # MkDocs keeps a plugin with on_startup for the whole process (every rebuild of
+        # `mkdocs serve`); per-build state is reset in on_config and on_files.
+        self.serving = False
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return config
@@ -234,7 +239,9 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
                 message = f"{self._where(exc.line)}: {exc.message}"
                 if not self.serving:
                     raise PluginError(message) from exc
-                log.error(message)
+                # info, not error: with strict: true an error would abort the rebuild,
+                # and the error box in the page is what the author should see.
+                log.info("masthead/newsletter: error: %s", message)
                 return error_box("Newsletter issue front matter", message) + "\n\n" + markdown
         return markdown
 
@@ -246,7 +253,7 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
             self.errors = []
             if not self.serving:
                 raise PluginError(message)
-            log.error(message)
+            log.info("masthead/newsletter: error: %s", message)  # the page shows the box
         return html
 
     def _where(self, line: int | None) -> str:
