@@ -179,3 +179,44 @@ def test_to_text() -> None:
     long = " ".join(["word"] * 200)
     cut = to_text(long, 30)
     assert cut.endswith("…") and len(cut) <= 31 and not cut[:-1].endswith(" ")
+
+
+def _big_feed(content: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Big</title>'
+        "<item><title>Long read</title><link>https://big.example/long/</link>"
+        f"<content:encoded>{content}</content:encoded></item>"
+        "<item><title>Next</title><link>https://big.example/next/</link>"
+        "<description>after the long one</description></item></channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "<![CDATA[<p>Ünïcödé " + "éé " * 7_000 + "</p>]]>",  # CDATA, cut between characters
+        "&lt;p&gt;Ünïcödé " + "&amp;é " * 4_000 + "&lt;/p&gt;",  # escaped, cut outside entities
+        "<![CDATA[a]]><![CDATA[" + " b" * 10_000 + "]]>",  # two CDATA sections: left whole
+    ],
+)
+def test_long_content_is_shrunk_without_changing_entries(content: str) -> None:
+    from masthead.reading.parse import shrink_content
+
+    body = _big_feed(content)
+    small = shrink_content(body)
+    if content.count("CDATA") == 2:
+        assert small == body
+    else:
+        assert len(small) < len(body) // 2
+        small.decode("utf-8")  # still valid UTF-8
+    feed = parse_feed(body, url="https://big.example/feed")
+    assert not feed.warnings
+    assert [e.title for e in feed.entries] == ["Long read", "Next"]
+    assert feed.entries[0].summary.startswith(("Ünïcödé éé éé", "Ünïcödé &é &é", "a b b"))
+    assert len(feed.entries[0].summary) > 200
+
+
+def test_to_text_drops_a_tag_cut_in_half() -> None:
+    assert to_text('Text before <span style="color: red; and the tag never en') == "Text before"
+    assert to_text("<p>Kept</p><!--[if gte mso 9]> <w:Ls") == "Kept"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import codecs
+import html
 import re
 import time
 from dataclasses import dataclass
@@ -206,7 +207,11 @@ def to_text(markup: str | None, limit: int = SUMMARY_CHARS) -> str:
     if "<" in markup or "&" in markup:
         parser = _TextOnly(limit * 2)
         parser.feed(markup[:_HTML_SCAN])
-        parser.close()
+        # No close(): it would turn a tag or comment cut in half into text. What is
+        # left unparsed is kept only when it is text.
+        rest = parser.rawdata
+        if rest and not rest.lstrip().startswith("<") and not parser.skip:
+            parser.parts.append(html.unescape(rest))
         text = "".join(parser.parts)
     else:
         text = markup
@@ -218,6 +223,71 @@ def to_text(markup: str | None, limit: int = SUMMARY_CHARS) -> str:
 
 
 # --- parsing ---------------------------------------------------------------------------
+
+SHRINK_ABOVE = 8192
+"""Content elements longer than this are cut to it before parsing (see shrink_content)."""
+_CONTENT = re.compile(rb"<(content:encoded|content)\b([^>]*)(?<!/)>(.*?)</\1\s*>", re.DOTALL)
+_UTF8_OK = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*encoding=[\"'](?:utf-8|us-ascii)[\"']|<\?xml(?![^>]*encoding)|<)",
+    re.IGNORECASE,
+)
+
+
+def _cut_utf8(data: bytes, size: int) -> bytes:
+    """The first ``size`` bytes of ``data`` or fewer, never half a UTF-8 character."""
+    if len(data) <= size:
+        return data
+    end = size
+    while end > 0 and 0x80 <= data[end] <= 0xBF:  # data[end] continues a character: back off
+        end -= 1
+    return data[:end]
+
+
+def _shrink(match: re.Match[bytes]) -> bytes:
+    inner = match.group(3)
+    if len(inner) <= SHRINK_ABOVE:
+        return match.group(0)
+    stripped = inner.strip()
+    if (
+        stripped.startswith(b"<![CDATA[")
+        and stripped.endswith(b"]]>")
+        and stripped.count(b"]]>") == 1
+    ):
+        new = b"<![CDATA[" + _cut_utf8(stripped[9:-3], SHRINK_ABOVE) + b"]]>"
+    elif b"<" not in inner:  # escaped HTML: cut outside an entity reference
+        new = _cut_utf8(inner, SHRINK_ABOVE)
+        amp = new.rfind(b"&")
+        if amp != -1 and b";" not in new[amp:]:
+            new = new[:amp]
+    else:  # inline XHTML: left whole
+        return match.group(0)
+    return b"<%s%s>%s</%s>" % (match.group(1), match.group(2), new, match.group(1))
+
+
+def shrink_content(body: bytes) -> bytes:
+    """``body`` with long RSS ``content:encoded`` / Atom ``content`` texts cut short.
+
+    masthead keeps a 280-character plain-text summary, so the full text of
+    every post is parsed for nothing, and it is most of a feed's bytes. Only
+    UTF-8 documents are touched, only CDATA or escaped text is cut (at a
+    character and entity boundary, so the document stays well-formed), and
+    :func:`parse_feed` parses the original again should the result be faulty.
+    """
+    if not _UTF8_OK.match(body[:512]):
+        return body
+    return _CONTENT.sub(_shrink, body)
+
+
+_BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+"""feedparser's bozo faults that say nothing about the XML itself."""
+
+
+def _feedparser(body: bytes, headers: dict[str, str]) -> Any:
+    # Sanitising and URI resolution inside feedparser are skipped: they cost
+    # three quarters of its time, and masthead keeps plain text only.
+    return feedparser.parse(
+        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
 
 
 def _when(entry: Any) -> datetime | None:
@@ -287,11 +357,10 @@ def parse_feed(
         headers = {"content-location": url} if url.startswith("http") else {}
         if content_type:
             headers["content-type"] = content_type
-        # Sanitising and URI resolution inside feedparser are skipped: they cost
-        # three quarters of its time, and masthead keeps plain text only (below).
-        result = feedparser.parse(
-            body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
-        )
+        result = _feedparser(shrink_content(body), headers)
+        fault = result.get("bozo_exception") if result.get("bozo") else None
+        if fault is not None and not isinstance(fault, _BENIGN):
+            result = _feedparser(body, headers)  # report faults against the document as sent
         version = str(result.get("version") or "")
         raw_entries = result.get("entries") or []
         warnings: list[str] = []
