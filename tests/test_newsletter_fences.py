@@ -272,3 +272,26 @@ def test_under_serve_a_broken_card_shows_an_error_box(
     assert "content/broken.md:6: no image file &#x27;gone.png&#x27;" in html
     assert 'class="mh-posts"' in html  # the rest of the page still renders
     assert "content/broken.md:6: no image file" in caplog.text
+
+
+def test_cards_and_lists_in_excerpts_link_from_the_blog_index(project: Path) -> None:
+    post = project / "content" / "blog" / "posts" / "cluster-dns-debugging.md"
+    text = post.read_text(encoding="utf-8")
+    head, _, rest = text.partition("<!-- more -->")
+    card = (
+        "\n```video\nurl: https://v.example/dns\ntitle: DNS talk\n"
+        "thumbnail: ../../assets/images/workshop-containers-from-scratch.jpg\n```\n\n"
+        "```posts\nperiod: 2022-11\n```\n\n"
+    )
+    post.write_text(head + card + "<!-- more -->" + rest, encoding="utf-8")
+    site = build_site(project)
+    pages = [site / "blog" / "index.html", next(site.rglob("cluster-dns-debugging/index.html"))]
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        thumb = re.search(r'<img class="mh-video__thumb" src="([^"]+)"', html)
+        assert thumb is not None, page
+        assert (page.parent / thumb.group(1)).resolve().is_file(), (page, thumb.group(1))
+        hrefs = re.findall(r'<a class="mh-posts__link" href="([^"]+)"', html)
+        assert len(hrefs) == 2, page
+        for href in hrefs:
+            assert (page.parent / href / "index.html").resolve().is_file(), (page, href)

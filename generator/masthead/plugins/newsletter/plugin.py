@@ -15,6 +15,7 @@ import contextlib
 import logging
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -288,8 +289,26 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
         self.errors.append(message)
         return error_box(f"```{name}", message)
 
-    def _image_url(self, docs_path: str) -> str:
-        return get_relative_url(self._site_path(docs_path), self.page_url)
+    def _where_rendered(self, md: Any) -> tuple[str, str]:
+        """(URL of the page the HTML goes into, source of the Markdown) for a fence.
+
+        Usually the page being built; but Material's blog renders post excerpts into
+        its index pages with a Markdown of their own, whose "excerpt" tree processor
+        knows both the post (``page``) and the index page (``base``).
+        """
+        processors = getattr(md, "treeprocessors", None)
+        if processors is not None and "excerpt" in processors:
+            processor = processors["excerpt"]
+            post, base = getattr(processor, "page", None), getattr(processor, "base", None)
+            if post is not None and base is not None:
+                return str(base.url), str(post.file.src_uri)
+        return self.page_url, self.page_src
+
+    def _image_url_from(self, page_url: str) -> Callable[[str], str]:
+        def url_for(docs_path: str) -> str:
+            return get_relative_url(self._site_path(docs_path), page_url)
+
+        return url_for
 
     def _site_path(self, docs_path: str) -> str:
         file = self.files.get_file_from_path(docs_path) if self.files is not None else None
@@ -304,11 +323,12 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
         md: Any,
         **kwargs: Any,
     ) -> str:
+        page_url, page_src = self._where_rendered(md)
         try:
-            tweet = cards.parse_tweet(source, page_src=self.page_src, docs_dir=self.docs_dir)
+            tweet = cards.parse_tweet(source, page_src=page_src, docs_dir=self.docs_dir)
         except cards.CardError as err:
             return self._fence_error("tweet", source, err)
-        return cards.tweet_html(tweet, self._image_url)
+        return cards.tweet_html(tweet, self._image_url_from(page_url))
 
     def _video_fence(
         self,
@@ -319,11 +339,12 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
         md: Any,
         **kwargs: Any,
     ) -> str:
+        page_url, page_src = self._where_rendered(md)
         try:
-            video = cards.parse_video(source, page_src=self.page_src, docs_dir=self.docs_dir)
+            video = cards.parse_video(source, page_src=page_src, docs_dir=self.docs_dir)
         except cards.CardError as err:
             return self._fence_error("video", source, err)
-        return cards.video_html(video, self._image_url, self._site_path)
+        return cards.video_html(video, self._image_url_from(page_url), self._site_path)
 
     def _posts_fence(
         self,
@@ -346,11 +367,12 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
                 for blog_dir, plugin in self.blogs.items()
             }
         pool = self.pool
+        page_url, _ = self._where_rendered(md)
         chosen = posts_fence.select(pool, query)
         labels = {name: letter.label for name, letter in self.letters.items()}
         return posts_fence.render(
             chosen,
-            url_for=lambda post: get_relative_url(post.url, self.page_url),
+            url_for=lambda post: get_relative_url(post.url, page_url),
             labels=labels,
             excerpt=query.excerpt,
         )
