@@ -230,6 +230,26 @@ def test_unsubscribe_merge_tag_survives_inlining(provider: str) -> None:
     assert tag in out.text
 
 
+@pytest.mark.parametrize("provider", sorted(MERGE_TAGS))
+def test_template_marks_in_the_content_are_not_read_as_tags(provider: str) -> None:
+    content = (
+        "<p>Helm: <code>{{ .Values.image }}</code>, Liquid <code>{% raw %}</code>, "
+        "Mailchimp <code>*|FNAME|*</code>.</p>"
+    )
+    out = render(EmailSettings(sender=SENDER, provider=provider), content=content)
+    body = out.html.split('class="mh-e-content"', 1)[1].split('class="mh-e-footer"', 1)[0]
+    assert "{{" not in body and "{%" not in body and "*|" not in body
+    assert "&#123;&#123; .Values.image &#125;&#125;" in body
+    assert "*&#124;FNAME|*" in body
+    # Browsers (and the check) read the characters back unchanged.
+    assert "{{ .Values.image }}" in tree(out.html).text()
+    # Only the provider's own merge tag is left as a tag.
+    assert out.html.count("{{") + out.html.count("*|") == 1
+    assert f'href="{MERGE_TAGS[provider]}"' in out.html
+    # The text part has no templating to fear when sent over SMTP: braces stay.
+    assert "`{{ .Values.image }}`" in out.text
+
+
 def test_custom_provider_uses_the_configured_url() -> None:
     out = render(
         EmailSettings(sender=SENDER, provider="custom", unsubscribe_url="https://x.example/u")

@@ -220,7 +220,18 @@ def test_listmonk_draft(
     body = requests[0]["body"]
     assert body["lists"] == [3] and body["content_type"] == "html"
     assert body["altbody"].startswith("December 2022")
+    # The text part's own merge tag stays a tag; other braces would be printed literally.
+    assert "{{ UnsubscribeURL }}" not in body["altbody"]  # the example is a buttondown list
     assert body["from_email"] == "Mira <mira@kernelnotes.example.org>"
+
+
+def test_go_template_literal_keeps_the_merge_tag() -> None:
+    from masthead.email.push import go_template_literal
+
+    text = "Run {{.info.pid}} now.\nUnsubscribe: {{ UnsubscribeURL }}"
+    assert go_template_literal(text, keep=("{{ UnsubscribeURL }}",)) == (
+        'Run {{"{{"}}.info.pid}} now.\nUnsubscribe: {{ UnsubscribeURL }}'
+    )
 
 
 def test_missing_key_and_refused_request_are_clear_errors(

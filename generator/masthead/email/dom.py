@@ -242,29 +242,63 @@ def parse(markup: str) -> Element:
     return builder.root
 
 
-def _attr(name: str, value: str | None) -> str:
+_TEMPLATE_MARKS = (("{", "&#123;"), ("}", "&#125;"), ("*|", "*&#124;"))
+
+
+def _protect(escaped: str) -> str:
+    """Braces and ``*|`` as character references, so that no provider's template
+    language (Liquid, Django, Go templates, Mailchimp merge tags) reads text as a tag."""
+    for mark, reference in _TEMPLATE_MARKS:
+        escaped = escaped.replace(mark, reference)
+    return escaped
+
+
+@dataclass(frozen=True)
+class _Style:
+    protect: bool = False
+    exempt: frozenset[str] = frozenset()
+
+
+def _attr(name: str, value: str | None, style: _Style) -> str:
     if value is None:
         return f" {name}"
-    return f' {name}="{html.escape(value, quote=True)}"'
+    escaped = html.escape(value, quote=True)
+    if style.protect and value not in style.exempt:
+        escaped = _protect(escaped)
+    return f' {name}="{escaped}"'
 
 
-def serialize(node: Element | Text | Comment) -> str:
-    """Write ``node`` (and what is below it) back out as HTML."""
+def serialize(
+    node: Element | Text | Comment,
+    *,
+    protect_templates: bool = False,
+    exempt: frozenset[str] = frozenset(),
+) -> str:
+    """Write ``node`` (and what is below it) back out as HTML.
+
+    With ``protect_templates``, ``{``, ``}`` and ``*|`` in text and attribute values
+    are written as character references (browsers show them unchanged), except
+    attribute values listed in ``exempt`` (the provider's own merge tags).
+    """
     out: list[str] = []
-    _write(node, out, raw=False)
+    _write(node, out, raw=False, style=_Style(protect_templates, exempt))
     return "".join(out)
 
 
 def inner_html(node: Element) -> str:
     out: list[str] = []
     for child in node.children:
-        _write(child, out, raw=node.tag in RAW_TEXT)
+        _write(child, out, raw=node.tag in RAW_TEXT, style=_Style())
     return "".join(out)
 
 
-def _write(node: Element | Text | Comment, out: list[str], *, raw: bool) -> None:
+def _write(node: Element | Text | Comment, out: list[str], *, raw: bool, style: _Style) -> None:
     if isinstance(node, Text):
-        out.append(node.data if raw else html.escape(node.data, quote=False))
+        if raw:
+            out.append(node.data)
+        else:
+            text = html.escape(node.data, quote=False)
+            out.append(_protect(text) if style.protect else text)
         return
     if isinstance(node, Comment):
         out.append(f"<!--{node.data}-->")
@@ -274,11 +308,12 @@ def _write(node: Element | Text | Comment, out: list[str], *, raw: bool) -> None
         return
     if node.tag == "#root":
         for child in node.children:
-            _write(child, out, raw=False)
+            _write(child, out, raw=False, style=style)
         return
-    out.append(f"<{node.tag}{''.join(_attr(k, v) for k, v in node.attrs.items())}>")
+    attrs = "".join(_attr(k, v, style) for k, v in node.attrs.items())
+    out.append(f"<{node.tag}{attrs}>")
     if node.tag in VOID:
         return
     for child in node.children:
-        _write(child, out, raw=node.tag in RAW_TEXT)
+        _write(child, out, raw=node.tag in RAW_TEXT, style=style)
     out.append(f"</{node.tag}>")

@@ -16,11 +16,14 @@ _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 _CLASS_SELECTOR = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
 
 
-def inline_css(document: str) -> str:
+def inline_css(document: str, *, merge_tags: frozenset[str] = frozenset()) -> str:
     """Inline the document's ``<style>`` rules; keep at-rules in one head ``<style>``.
 
     Afterwards every class that the remaining ``<style>`` does not select is
-    dropped (the inlined styles no longer need them, and they cost bytes).
+    dropped (the inlined styles no longer need them, and they cost bytes), and
+    template marks in text (``{{``, ``{%``, ``*|``: code often holds them) are
+    written as character references, so that the provider's template engine
+    leaves them alone; attribute values in ``merge_tags`` stay as they are.
     """
     inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
     inlined = inliner.inline(document)
@@ -42,7 +45,7 @@ def inline_css(document: str) -> str:
                 del node.attrs["class"]
         if node.get("style"):
             node.attrs["style"] = _compact_declarations(node.get("style"))
-    return dom.serialize(root)
+    return dom.serialize(root, protect_templates=True, exempt=merge_tags)
 
 
 def head_style(document: str) -> str:

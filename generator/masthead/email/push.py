@@ -38,6 +38,27 @@ DEFAULT_URLS = {
     "kit": "https://api.kit.com/v4",
 }
 LISTMONK_URL_ENV = "LISTMONK_URL"
+LISTMONK_TAG = "{{ UnsubscribeURL }}"
+
+
+def go_template_literal(text: str, keep: tuple[str, ...] = ()) -> str:
+    """``text`` for a Go template (listmonk): each ``{{`` written as ``{{"{{"}}`` so it
+    prints as is, except inside the merge tags in ``keep``. (The HTML part needs no
+    such care: its braces are character references.)"""
+    pieces = [text]
+    for tag in keep:
+        pieces = [part for piece in pieces for part in _split_keep(piece, tag)]
+    return "".join(p if p in keep else p.replace("{{", '{{"{{"}}') for p in pieces)
+
+
+def _split_keep(text: str, tag: str) -> list[str]:
+    parts = text.split(tag)
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if i:
+            out.append(tag)
+        out.append(part)
+    return out
 
 
 @dataclass(frozen=True)
@@ -139,7 +160,7 @@ def build_request(
                 "type": "regular",
                 "content_type": "html",
                 "body": html,
-                "altbody": text,
+                "altbody": go_template_literal(text, keep=(LISTMONK_TAG,)),
             },
         )
     raise ConfigError(f"unknown provider {provider!r}; expected one of {', '.join(PUSH_PROVIDERS)}")

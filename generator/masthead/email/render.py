@@ -158,7 +158,7 @@ def render_email(
         unsubscribe=unsubscribe,
         dark_mode=settings.dark_mode,
     )
-    html = inline_css(document)
+    html = inline_css(document, merge_tags=frozenset({unsubscribe}))
     budget = check_budget(html, head_style(html), settings.budget)
     text = render_text(
         body.tree if body.tree is not None else body.html,
