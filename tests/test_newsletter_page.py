@@ -172,6 +172,17 @@ def test_issue_page_in_chromium(
                     scroll = page.evaluate("document.scrollingElement.scrollWidth")
                     inner = page.evaluate("innerWidth")
                     assert scroll <= inner, f"{issue.url} scrolls sideways at {width}px"
+                    # every image loads (lazy ones too) from the site itself
+                    page.evaluate(
+                        "document.querySelectorAll('img').forEach(i => i.loading = 'eager')"
+                    )
+                    page.wait_for_function(
+                        "[...document.images].every(i => i.complete)", timeout=10_000
+                    )
+                    broken = page.evaluate(
+                        "[...document.images].filter(i => !i.naturalWidth).map(i => i.src)"
+                    )
+                    assert broken == [], broken
                     name = issue.url.strip("/").replace("/", "_")
                     page.screenshot(path=str(artifacts / f"{name}-{width}.png"), full_page=True)
                     assert outside == [], outside  # nothing loaded from another host
