@@ -301,6 +301,21 @@ def test_elements_some_clients_do_not_know_become_plain_ones() -> None:
     assert "More" in result.html and "hidden" in result.html
 
 
+def test_code_with_line_numbers_keeps_only_the_code() -> None:
+    html = (
+        '<table class="highlighttable"><tr><td class="linenos"><div class="linenodiv"><pre>'
+        '<span class="normal">1</span>\n<span class="normal">2</span></pre></div></td>'
+        '<td class="code"><div><pre><span></span><code><span class="k">if</span> x:\n'
+        '    <span class="k">pass</span>\n</code></pre></div></td></tr></table>'
+    )
+    result = transform(html, TransformContext(site_url=SITE_URL, page_url=WEB_URL))
+    root = dom.parse(result.html)
+    assert [e.tag for e in root.iter() if e.tag == "table"] == []
+    (pre,) = [e for e in root.iter() if e.tag == "pre"]
+    assert pre.text() == "if x:\n    pass\n"
+    assert all("color:#" in s.get("style") for s in pre.iter() if s.tag == "span")
+
+
 def test_transform_drops_what_it_cannot_show() -> None:
     result = transform(
         '<p>a<img src="data:image/gif;base64,R0lGOD" alt="x"></p><img src="" alt="">'
