@@ -330,21 +330,17 @@ def _video(card: Element, state: _State) -> None:
     title = (title_el.text() if title_el is not None else card.text()).strip()
     title = re.sub(r"\s+", " ", title) or "Video"
     meta = _class_text(card, "mh-video__meta")
-    thumb = card.get("data-thumbnail")
-    if not thumb:
-        img = card.find(lambda e: e.tag == "img")
-        thumb = img.get("src") if img is not None else ""
+    site_thumb = card.get("data-thumbnail")
+    if site_thumb:
+        thumb = urljoin(ctx.site_url, site_thumb.lstrip("/"))
+    else:
+        img = card.find(lambda e: e.tag == "img" and bool(e.get("src")))
+        thumb = absolute(img.get("src"), ctx.page_url) if img is not None else ""
     cells: list[Element] = []
     if thumb:
         img = dom.el(
             "img",
-            {
-                "src": absolute(
-                    thumb, ctx.page_url if not card.get("data-thumbnail") else ctx.site_url
-                ),
-                "alt": f"Video: {title}",
-                "class": "mh-e-image mh-e-card__thumb",
-            },
+            {"src": thumb, "alt": f"Video: {title}", "class": "mh-e-image mh-e-card__thumb"},
         )
         media = dom.el(
             "td", {"class": "mh-e-card__media"}, dom.el("a", {"href": href}, img) if href else img
