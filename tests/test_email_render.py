@@ -396,3 +396,43 @@ def test_over_budget_is_a_warning_with_the_size(rendered: EmailIssue) -> None:
     assert not big.budget.ok
     assert any("over the budget of 4 KB" in w for w in big.warnings)
     assert big.manifest["sizes"]["html"] == len(big.html.encode())
+
+
+# -- caniemail data: option, environment, or a cached download -----------------------------
+
+
+def test_caniemail_data_is_downloaded_once_and_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import time
+
+    from masthead.email.check import ENV_VAR, load_data, locate_data
+    from masthead.errors import MastheadError
+
+    from .support import SHARED_DATA, serve_directory
+
+    source = SHARED_DATA / "caniemail.json"
+    if not source.is_file():
+        pytest.skip("shared caniemail data not present")
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    cached = tmp_path / ".cache" / "masthead" / "caniemail.json"
+    with serve_directory(SHARED_DATA) as base:
+        url = base + "caniemail.json"
+        assert locate_data(None, tmp_path, url=url) == cached
+    assert cached.read_bytes() == source.read_bytes()
+    assert "html-svg" in load_data(cached)
+    # The server is gone: the cached copy is used, with no download.
+    assert locate_data(None, tmp_path, url=url) == cached
+    # A stale copy is kept when the refresh fails.
+    old = time.time() - 60 * 24 * 3600
+    os.utime(cached, (old, old))
+    assert locate_data(None, tmp_path, url=url) == cached
+    # No copy and no server: a clear error saying what to do.
+    cached.unlink()
+    with pytest.raises(MastheadError, match="pass --caniemail FILE or set MASTHEAD_CANIEMAIL"):
+        locate_data(None, tmp_path, url=url)
+    # The option and the environment variable win over the cache.
+    monkeypatch.setenv(ENV_VAR, str(source))
+    assert locate_data(None, tmp_path, url=url) == source
+    assert locate_data("/x/data.json", tmp_path, url=url) == Path("/x/data.json")

@@ -96,7 +96,7 @@ def load_data(path: Path) -> dict[str, dict[str, Any]]:
     }
 
 
-def locate_data(option: str | None, project_root: Path) -> Path:
+def locate_data(option: str | None, project_root: Path, *, url: str = CANIEMAIL_URL) -> Path:
     """The data file: ``--caniemail``, else $MASTHEAD_CANIEMAIL, else a cached download."""
     if option:
         return Path(option)
@@ -106,7 +106,7 @@ def locate_data(option: str | None, project_root: Path) -> Path:
     cached = project_root / ".cache" / "masthead" / CACHE_NAME
     if cached.is_file() and time.time() - cached.stat().st_mtime < CACHE_MAX_AGE:
         return cached
-    return download_data(cached)
+    return download_data(cached, url)
 
 
 def download_data(target: Path, url: str = CANIEMAIL_URL) -> Path:
