@@ -26,12 +26,19 @@ def register(sub: SubParsers) -> None:
     email = sub.add_parser(
         "email",
         help="build the email of an issue, or check it against mail clients",
+        usage=(
+            "masthead email [-f FILE] [--strict] [-d DIR] ISSUE\n"
+            "       masthead email check [-f FILE] [--caniemail FILE] [--no-build] "
+            "[--markdown] ISSUE"
+        ),
         description=(
-            "masthead email ISSUE: build the site and write build/email/<slug>/ "
-            "(email.html, email.txt, message.eml, manifest.json), then show sizes and warnings.\n"
-            "masthead email check ISSUE: list the HTML and CSS the email uses that Gmail "
-            "(desktop webmail), Outlook (Windows) or Apple Mail do not fully support, from the "
-            "caniemail data. Exit code 1 when Gmail or Apple Mail do not support something."
+            "masthead email ISSUE: build the site and write build/email/<slug>/\n"
+            "(email.html, email.txt, message.eml, manifest.json); show sizes and warnings.\n\n"
+            "masthead email check ISSUE: list the HTML and CSS the email uses that Gmail\n"
+            "(desktop webmail), Outlook (Windows) or Apple Mail support only partly or not\n"
+            "at all, from the caniemail data. Exit code 1 when Gmail or Apple Mail do not\n"
+            "support something.\n\n"
+            "ISSUE is a slug (december-2022), a period (2022-12) or the issue's file."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
