@@ -252,3 +252,22 @@ def test_missing_key_and_refused_request_are_clear_errors(
     assert "kit refused the draft (HTTP 400)" in err and "X-Kit-Api-Key expected" in err
     assert main(["push", SLUG, "--provider", "listmonk", "--api-url", url]) == 1
     assert "--list-id" in capsys.readouterr().err
+
+
+def test_an_issue_edited_after_its_build_is_built_again(
+    tmp_path: Path, api: tuple[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    url, requests = api
+    project = copy_project(tmp_path / "p")
+    build_site(project)
+    source = project / "content" / "newsletter" / "posts" / "2022-12.md"
+    email_html = project / "build" / "email" / SLUG / "email.html"
+    text = source.read_text()
+    source.write_text(text.replace("Happy new year!", "Happy new year, edited!", 1))
+    later = email_html.stat().st_mtime + 5
+    os.utime(source, (later, later))
+    monkeypatch.chdir(project)
+    assert main(["push", SLUG, "--provider", "buttondown", "--api-url", url + "/v1"]) == 0
+    assert "Happy new year, edited!" in requests[0]["body"]["body"]

@@ -240,10 +240,19 @@ def _built_issue(args: argparse.Namespace, *, rebuild: bool) -> tuple[_Site, Any
     site = _site(config)
     if not rebuild:
         existing = find_built(site.out_dir, args.issue, site.docs_dir)
-        if existing is not None:
+        if existing is not None and not _outdated(existing, site):
             return site, existing
     _build(config)
     return site, _find(site, args.issue)
+
+
+def _outdated(issue: Any, site: _Site) -> bool:
+    """Whether the issue's source file changed after its email was built."""
+    source = site.docs_dir / str(issue.get("source"))
+    try:
+        return source.stat().st_mtime > (issue.folder / "email.html").stat().st_mtime
+    except OSError:
+        return False
 
 
 # -- handlers -------------------------------------------------------------------------
