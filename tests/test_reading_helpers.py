@@ -34,6 +34,13 @@ class Route:
     """For 3xx routes: the Location header."""
     drip: bool = False
     """Send the body one byte at a time, ``delay`` seconds apart."""
+    _etag: tuple[bytes, str] | None = None
+
+    def etag(self) -> str:
+        """A strong ETag of the current body (computed once per body)."""
+        if self._etag is None or self._etag[0] is not self.body:
+            self._etag = (self.body, '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"')
+        return self._etag[1]
 
 
 @dataclass
@@ -67,9 +74,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self.server.folder is not None:
             candidate = (self.server.folder / path.lstrip("/")).resolve()
             if candidate.parent == self.server.folder.resolve() and candidate.is_file():
-                return Route(
+                route = Route(
                     body=candidate.read_bytes(), content_type="application/xml", validators=True
                 )
+                with self.server.lock:  # read each file once, like a server's page cache
+                    return self.server.routes.setdefault(path, route)
         return None
 
     def _send(self, status: int, headers: dict[str, str], body: bytes = b"") -> None:
@@ -96,7 +105,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if route.location is not None:
             headers["Location"] = route.location
         if route.validators:
-            etag = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'
+            etag = route.etag()
             modified = formatdate(1670000000, usegmt=True)
             headers["ETag"] = etag
             headers["Last-Modified"] = modified

@@ -25,19 +25,26 @@ CACHE_DIR = Path(".cache") / "masthead" / "reading"
 
 @dataclass(frozen=True)
 class CachedFeed:
-    """The remembered state of one feed URL."""
+    """The remembered state of one feed URL (without its entries: see ``load_entries``)."""
 
     url: str
     etag: str | None = None
     last_modified: str | None = None
     content_type: str | None = None
-    title: str = ""
-    entries: tuple[Entry, ...] | None = None
-    """Entries parsed from the cached body (None when they must be parsed again)."""
-    warnings: tuple[str, ...] = ()
-    skipped: int = 0
     first_seen: dict[str, str] = field(default_factory=dict)
     """Normalised entry URL -> ISO time the entry was first seen (for undated entries)."""
+    has_entries: bool = False
+    """Entries parsed from the cached body are stored (by this version of the parser)."""
+
+
+@dataclass(frozen=True)
+class CachedEntries:
+    """What parsing the cached body gave, so that a 304 needs no parsing."""
+
+    title: str
+    entries: tuple[Entry, ...]
+    warnings: tuple[str, ...] = ()
+    skipped: int = 0
 
 
 def _replace(path: Path, data: bytes) -> None:
@@ -93,28 +100,43 @@ class FeedCache:
     def body_path(self, url: str) -> Path:
         return self.root / f"{self._key(url)}.body"
 
+    def _meta(self, url: str) -> Path:
+        return self.root / f"{self._key(url)}.json"
+
+    def _entries(self, url: str) -> Path:
+        return self.root / f"{self._key(url)}.entries.json"
+
     def load(self, url: str) -> CachedFeed | None:
-        """The cached state of ``url``, or None (also when the cache is unreadable)."""
-        meta = self.root / f"{self._key(url)}.json"
+        """The cached state of ``url`` (small: validators, first-seen times), or None."""
         try:
-            data = json.loads(meta.read_text(encoding="utf-8"))
+            data = json.loads(self._meta(url).read_text(encoding="utf-8"))
             if data.get("url") != url:
                 return None
-            entries = None
-            if data.get("parser_version") == PARSER_VERSION and data.get("entries") is not None:
-                entries = tuple(_entry_from_json(d) for d in data["entries"])
             return CachedFeed(
                 url=url,
                 etag=data.get("etag"),
                 last_modified=data.get("last_modified"),
                 content_type=data.get("content_type"),
+                first_seen=dict(data.get("first_seen", {})),
+                has_entries=data.get("parser_version") == PARSER_VERSION
+                and self._entries(url).is_file(),
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def load_entries(self, url: str) -> CachedEntries | None:
+        """The entries parsed from the cached body, or None (parse the body again)."""
+        try:
+            data = json.loads(self._entries(url).read_text(encoding="utf-8"))
+            if data.get("parser_version") != PARSER_VERSION:
+                return None
+            return CachedEntries(
                 title=data.get("title", ""),
-                entries=entries,
+                entries=tuple(_entry_from_json(d) for d in data["entries"]),
                 warnings=tuple(data.get("warnings", ())),
                 skipped=int(data.get("skipped", 0)),
-                first_seen=dict(data.get("first_seen", {})),
             )
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def load_body(self, url: str) -> bytes | None:
@@ -123,22 +145,27 @@ class FeedCache:
         except OSError:
             return None
 
-    def save(self, state: CachedFeed, body: bytes | None = None) -> None:
-        """Store ``state`` (and ``body`` when given), each file written atomically."""
+    def save(
+        self, state: CachedFeed, parsed: CachedEntries | None = None, body: bytes | None = None
+    ) -> None:
+        """Store ``state`` (and the body and its entries when given), each file atomically."""
         if body is not None:
             _replace(self.body_path(state.url), body)
-        data = {
+        if parsed is not None:
+            entries = {
+                "parser_version": PARSER_VERSION,
+                "title": parsed.title,
+                "entries": [_entry_to_json(e) for e in parsed.entries],
+                "warnings": list(parsed.warnings),
+                "skipped": parsed.skipped,
+            }
+            _replace(self._entries(state.url), json.dumps(entries).encode("utf-8"))
+        meta = {
             "url": state.url,
             "etag": state.etag,
             "last_modified": state.last_modified,
             "content_type": state.content_type,
-            "title": state.title,
             "parser_version": PARSER_VERSION,
-            "entries": None
-            if state.entries is None
-            else [_entry_to_json(e) for e in state.entries],
-            "warnings": list(state.warnings),
-            "skipped": state.skipped,
             "first_seen": state.first_seen,
         }
-        _replace(self.root / f"{self._key(state.url)}.json", json.dumps(data).encode("utf-8"))
+        _replace(self._meta(state.url), json.dumps(meta).encode("utf-8"))

@@ -354,7 +354,9 @@ def update_lock(path: str | Path, issue: str, candidates: list[Candidate]) -> Me
     """Merge ``candidates`` into the lock file at ``path`` (created when missing).
 
     The existing file is validated first (a broken file is reported, never
-    overwritten); the new text is written atomically, and only if it differs.
+    overwritten). When the merge adds or updates nothing, the file is left
+    exactly as the author wrote it; otherwise the new text is written
+    atomically.
     """
     p = Path(path)
     data, raw_entries = _read_raw(p)
@@ -362,6 +364,8 @@ def update_lock(path: str | Path, issue: str, candidates: list[Candidate]) -> Me
     for raw in raw_entries:
         _item(raw, p)
     result = merge([dict(e) for e in raw_entries], candidates)
+    if data is not None and not result.new and not result.updated:
+        return result
     text = dump_lock(issue, result.entries)
     try:
         current = p.read_text(encoding="utf-8")

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .cache import CachedFeed, FeedCache
+from .cache import CachedEntries, CachedFeed, FeedCache
 from .fetch import Fetched, Validators, fetch, make_clients, split_concurrency
 from .lock import Candidate, MergeResult, lock_path, update_lock
 from .parse import Entry, FeedError, ParsedFeed, parse_feed
@@ -184,7 +184,7 @@ async def pull_feeds(
         if (
             cached is not None
             and (cached.etag or cached.last_modified)
-            and (cached.entries is not None or cache.body_path(feed.url).is_file())
+            and (cached.has_entries or cache.body_path(feed.url).is_file())
         ):
             validators = Validators(cached.etag, cached.last_modified)
         try:
@@ -196,19 +196,21 @@ async def pull_feeds(
                     max_bytes=settings.max_bytes,
                     timeout=settings.timeout,
                 )
+            body: bytes | None = None
+            stored = None
             if fetched.not_modified and cached is not None:
                 status = "unchanged"
-                if cached.entries is not None:
+                stored = cache.load_entries(feed.url) if cached.has_entries else None
+                if stored is not None:
                     parsed = ParsedFeed(
-                        cached.title,
+                        stored.title,
                         None,
                         "cached",
-                        cached.entries,
-                        cached.warnings,
-                        cached.skipped,
+                        stored.entries,
+                        stored.warnings,
+                        stored.skipped,
                     )
-                    body = None
-                else:
+                else:  # entries lost or from an older parser: parse the cached body again
                     body = cache.load_body(feed.url)
                     if body is None:
                         raise FeedError("HTTP 304 Not Modified but the cached body is gone")
@@ -225,22 +227,19 @@ async def pull_feeds(
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
                 content_type=fetched.content_type or (cached.content_type if cached else None),
-                title=parsed.title,
-                entries=parsed.entries,
-                warnings=parsed.warnings,
-                skipped=parsed.skipped,
                 first_seen=first_seen,
+                has_entries=True,
             )
-            if (
-                status == "fetched"
-                or len(first_seen) != before
-                or cached is None
-                or (
-                    (cached.etag, cached.last_modified) != (state.etag, state.last_modified)
-                    or cached.entries is None
+            if cached is None or stored is None or state != cached or len(first_seen) != before:
+                entries = CachedEntries(
+                    parsed.title, parsed.entries, parsed.warnings, parsed.skipped
                 )
-            ):
-                await asyncio.to_thread(cache.save, state, body if status == "fetched" else None)
+                await asyncio.to_thread(
+                    cache.save,
+                    state,
+                    entries if stored is None else None,
+                    body if status == "fetched" else None,
+                )
             outcome = FeedOutcome(
                 feed,
                 status,

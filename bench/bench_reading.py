@@ -1,0 +1,211 @@
+"""Reading-list pull: 200 real feeds over loopback with 50 ms added latency.
+
+Three phases, each in a fresh process (so peak memory is its own):
+
+* baseline -- a sequential ``feedparser.parse(url)`` loop over the feed URLs;
+* first pull -- ``masthead.reading.pull.pull`` with an empty cache;
+* re-pull -- the same pull again, every feed answering 304 Not Modified.
+
+The server (tests/test_reading_helpers.py) runs in its own process and
+answers with ETag / Last-Modified validators, like a real feed host.
+Targets: first pull >= 8x faster than the baseline; re-pull >= 20x faster
+than the first pull.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FEEDS = ROOT.parent / "shared" / "data" / "real-feeds"
+LATENCY = 0.05
+ISSUE = "2026-01"
+
+
+def _urls(base: str) -> list[str]:
+    names = sorted(p.name for p in FEEDS.iterdir() if not p.name.startswith("LICENSE"))
+    return [f"{base}/{name}" for name in names]
+
+
+def _peak_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _watch_descendants(stop: threading.Event, peaks: dict[int, int]) -> None:
+    """Record the peak resident set of every process below this one (the parse workers)."""
+    me = os.getpid()
+    while not stop.is_set():
+        children: dict[int, list[int]] = {}
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(name))
+        stack = list(children.get(me, []))
+        while stack:
+            pid = stack.pop()
+            stack.extend(children.get(pid, []))
+            peaks[pid] = max(peaks.get(pid, 0), _peak_kib(pid))
+        stop.wait(0.1)
+
+
+def _phase(phase: str, base: str, project: str) -> dict[str, float]:
+    """Run one phase in this process; return wall time and counts."""
+    sys.path.insert(0, str(ROOT / "generator"))
+    urls = _urls(base)
+    if phase == "baseline":
+        import feedparser
+
+        started = time.perf_counter()
+        entries = sum(len(feedparser.parse(url).entries) for url in urls)
+        wall = time.perf_counter() - started
+        return {"wall": wall, "entries": entries, "failed": 0}
+    from masthead.content import Period
+    from masthead.reading.pull import Window, pull
+    from masthead.reading.sources import Feed, Sources
+
+    period = Period.parse(ISSUE)
+    sources = Sources(
+        Path(project) / "feeds.yml", tuple(Feed(url=u, name=u.rsplit("/", 1)[1]) for u in urls)
+    )
+    peaks: dict[int, int] = {}
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch_descendants, args=(stop, peaks), daemon=True)
+    watcher.start()
+    started = time.perf_counter()
+    report = pull(
+        sources,
+        project=Path(project),
+        docs_dir=Path(project) / "content",
+        issue=ISSUE,
+        window=Window(period.start, period.end),
+    )
+    wall = time.perf_counter() - started
+    stop.set()
+    watcher.join()
+    return {
+        "wall": wall,
+        "rss_workers": sum(peaks.values()),
+        "entries": sum(o.entries_seen for o in report.outcomes),
+        "failed": len(report.failed),
+        "unchanged": sum(o.status == "unchanged" for o in report.outcomes),
+        "new": sum(report.new.values()),
+    }
+
+
+def _run_phase(phase: str, base: str, project: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.bench_reading", phase, base, project],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run() -> str:
+    if not FEEDS.is_dir():
+        return "## Reading-list pull\n\nSkipped: the shared real-feeds folder is absent.\n"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; "
+            "from tests.test_reading_helpers import feed_server\n"
+            f"with feed_server(folder=Path({str(FEEDS)!r}), latency={LATENCY}) as (base, _):\n"
+            "    print(base, flush=True); time.sleep(86400)",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        base = server.stdout.readline().strip()
+        with tempfile.TemporaryDirectory(prefix="bench-reading-") as project:
+            baseline = _run_phase("baseline", base, project)
+            first = _run_phase("pull", base, project)
+            again = _run_phase("pull", base, project)
+    finally:
+        server.terminate()
+        server.wait(10)
+    speed = baseline["wall"] / first["wall"]
+    repull = first["wall"] / again["wall"]
+
+    def mib(kib: float) -> str:
+        return f"{kib / 1024:.0f} MiB"
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**missed**"
+
+    rows = [
+        (
+            "sequential `feedparser.parse(url)` loop",
+            f"{baseline['wall']:.2f} s",
+            "1.0x",
+            mib(baseline["rss"]),
+            f"{baseline['entries']:.0f} entries",
+        ),
+        (
+            "masthead pull, empty cache",
+            f"{first['wall']:.2f} s",
+            f"{speed:.1f}x",
+            f"{mib(first['rss'])} + workers {mib(first['rss_workers'])}",
+            f"{first['failed']:.0f} feeds failed with a reason; {first['new']:.0f} candidates",
+        ),
+        (
+            "masthead re-pull, all 304",
+            f"{again['wall']:.3f} s",
+            f"{baseline['wall'] / again['wall']:.0f}x",
+            mib(again["rss"]),
+            f"{again['unchanged']:.0f} unchanged",
+        ),
+    ]
+    table = "\n".join("| " + " | ".join(row) + " |" for row in rows)
+    return f"""## Reading-list pull
+
+{len(_urls(base))} real feed documents (44 MB, shared `real-feeds/`) served from 127.0.0.1
+with {LATENCY * 1000:.0f} ms added to every request, pulled for the issue {ISSUE}. Each phase
+runs in a fresh process; memory is the peak resident set (of the pull's parse
+workers too, summed).
+
+| phase | wall time | vs baseline | peak memory | notes |
+|---|---:|---:|---:|---|
+{table}
+
+- First pull vs the sequential loop: **{speed:.1f}x** faster (target >= 8x: {verdict(speed >= 8)}).
+- Re-pull vs first pull: **{repull:.1f}x** faster (target >= 20x: {verdict(repull >= 20)}).
+
+How: up to 100 feeds in flight over several small httpx connection pools; each
+body is parsed as it arrives, in worker processes (one per CPU), by feedparser
+with its HTML sanitiser off (masthead keeps plain text only) and long post
+bodies cut to 8 KiB first (a summary needs 280 characters); a 304 reuses the
+entries parsed from the cached body, so a re-pull parses nothing.
+"""
+
+
+if __name__ == "__main__":
+    phase, base, project = sys.argv[1:4]
+    result = _phase(phase, base, project)
+    result["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps(result))
