@@ -27,7 +27,7 @@ import httpx
 
 from .cache import CachedEntries, CachedFeed, FeedCache
 from .fetch import Fetched, Validators, fetch, make_clients, split_concurrency
-from .lock import Candidate, MergeResult, lock_path, update_lock
+from .lock import Candidate, MergeResult, load_lock, lock_path, update_lock
 from .parse import Entry, FeedError, ParsedFeed, parse_feed
 from .sources import Feed, Settings, Sources
 from .urls import normalise_url
@@ -309,7 +309,13 @@ def pull(
     workers: int | None = None,
     write: bool = True,
 ) -> PullReport:
-    """Pull every enabled feed of ``sources`` and merge the result into the issue's lock."""
+    """Pull every enabled feed of ``sources`` and merge the result into the issue's lock.
+
+    A lock file that does not validate is reported before any feed is fetched.
+    """
+    target = lock_path(docs_dir, issue)
+    if write and target.exists():
+        load_lock(target, issue)
     outcomes = asyncio.run(
         pull_feeds(
             sources.enabled,
@@ -323,6 +329,5 @@ def pull(
     )
     if not write:
         return PullReport(None, tuple(outcomes))
-    target = lock_path(docs_dir, issue)
     result = update_lock(target, issue, dedupe(outcomes))
     return PullReport(target, tuple(outcomes), result, dict(result.new), dict(result.updated))
