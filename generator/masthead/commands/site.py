@@ -76,7 +76,12 @@ def run_build(args: argparse.Namespace) -> int:
         overrides["site_dir"] = args.site_dir
     try:
         config = load_config(config_file, **overrides)
-        build(config)
+        # As `mkdocs build` does: plugins learn the command before the build.
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            build(config)
+        finally:
+            config.plugins.on_shutdown()
     except ConfigurationError as exc:
         raise ConfigError(str(exc), path=config_file) from exc
     except Abort as exc:
