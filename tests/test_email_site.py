@@ -232,3 +232,20 @@ def test_missing_sender_fails_the_build_with_a_clear_error(
     assert main(["email", "2022-12", "-f", str(config)]) == 1
     err = capsys.readouterr().err
     assert "mkdocs.yml" in err and "'from': Required configuration not provided" in err
+
+
+def test_an_image_missing_from_the_built_site_is_a_warning(tmp_path: Path) -> None:
+    from mkdocs.exceptions import Abort
+
+    project = copy_project(tmp_path / "p")
+    issue = project / "content" / "newsletter" / "posts" / "2022-12.md"
+    issue.write_text(
+        issue.read_text()
+        + '\n<figure class="mh-diagram" data-png="assets/masthead/diagrams/gone.png" '
+        'data-png-width="300" data-png-height="100"><figcaption>Gone</figcaption></figure>\n'
+    )
+    build_site(project, strict=False)
+    m = manifest(project / "build" / "email" / "december-2022")
+    assert any("diagrams/gone.png is not in the built site" in str(w) for w in m["warnings"])
+    with pytest.raises(Abort):
+        build_site(project, strict=True)

@@ -399,13 +399,18 @@ def _task_lists(root: Element) -> None:
 
 
 def _local_file(url: str, ctx: TransformContext) -> Path | None:
-    if ctx.site_dir is None or not url.startswith(ctx.site_url):
+    return local_file(url, ctx.site_url, ctx.site_dir)
+
+
+def local_file(url: str, site_url: str, site_dir: Path | None) -> Path | None:
+    """The file of the built site that ``url`` (under ``site_url``) serves, if any."""
+    if site_dir is None or not url.startswith(site_url):
         return None
-    rel = unquote(urlsplit(url[len(ctx.site_url) :]).path)
+    rel = unquote(urlsplit(url[len(site_url) :]).path)
     rel = posixpath.normpath(rel)
     if rel.startswith(".."):
         return None
-    return ctx.site_dir / rel
+    return site_dir / rel
 
 
 def _sanitize(root: Element, state: _State) -> None:

@@ -13,6 +13,7 @@ The work is in :mod:`masthead.email`. Here:
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from ...email.render import (
     render_email,
     write_issue,
 )
+from ...email.transform import local_file
 from ...errors import MastheadError
 from ...newsletter.issue import is_issue, parse_issue
 from .config import EmailConfig
@@ -109,9 +111,19 @@ class EmailPlugin(BasePlugin[EmailConfig]):
         if not self.active:
             return
         out = self.output_dir(config)
+        site_dir = Path(config.site_dir)
         for slug, email in sorted(self.emails.items()):
+            # Checked now that every plugin (the diagram PNGs) has written its files.
+            missing = [
+                f"image {url} is not in the built site (a broken image in the email)"
+                for url in email.images
+                if (local := local_file(url, email.info.site_url, site_dir)) is not None
+                and not local.is_file()
+            ]
+            if missing:
+                email = replace(email, warnings=(*email.warnings, *missing))
             for message in email.warnings:
-                if message in email.budget.problems:
+                if message in email.budget.problems or message in missing:
                     log.warning("%s: %s", self.sources[slug], message)
                 else:
                     log.info("%s: %s", self.sources[slug], message)
