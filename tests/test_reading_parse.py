@@ -63,6 +63,7 @@ def test_rss2(source: Callable[..., ParsedFeed]) -> None:
     assert feed.title == "Cluster Notes & Friends"
     first = feed.entries[0]
     assert first.title == "Why the kubelet evicts your pods"
+    assert first.url == "https://cluster.example.org/2022/12/eviction/"  # utm_* dropped
     assert first.published == datetime(2022, 12, 5, 8, 30, tzinfo=UTC)  # +0100 -> UTC
     assert first.guid == "cluster-eviction-2022"
     assert first.categories == ("kubernetes",)
@@ -220,3 +221,30 @@ def test_long_content_is_shrunk_without_changing_entries(content: str) -> None:
 def test_to_text_drops_a_tag_cut_in_half() -> None:
     assert to_text('Text before <span style="color: red; and the tag never en') == "Text before"
     assert to_text("<p>Kept</p><!--[if gte mso 9]> <w:Ls") == "Kept"
+
+
+def test_urls() -> None:
+    from masthead.reading.urls import is_safe_link, normalise_url, strip_tracking
+
+    same = [
+        "https://Example.org:443/a/b/?utm_source=x&q=1#frag",
+        "http://example.org/a/b?q=1&fbclid=abc",
+        "HTTPS://EXAMPLE.ORG/a/b?q=1",
+    ]
+    assert {normalise_url(u) for u in same} == {"https://example.org/a/b?q=1"}
+    assert normalise_url("https://example.org") == "https://example.org/"
+    assert normalise_url("https://example.org/A") != normalise_url("https://example.org/a")
+    assert (
+        strip_tracking("https://x.example/p?utm_medium=feed&id=3#c") == "https://x.example/p?id=3#c"
+    )
+    assert strip_tracking("https://x.example/p?id=3&b=") == "https://x.example/p?id=3&b="
+    for bad in (
+        "javascript:alert(1)",
+        "data:text/html,x",
+        "https:///nohost",
+        "ftp://x.example/",
+        "https://x.example/a b",
+        'https://x.example/"onmouseover=x',
+    ):
+        assert not is_safe_link(bad), bad
+    assert is_safe_link("https://x.example/it's?a=1&b=2")

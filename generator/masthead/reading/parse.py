@@ -25,9 +25,9 @@ from urllib.parse import quote, urljoin
 import feedparser
 
 from ..errors import MastheadError
-from .urls import is_safe_link
+from .urls import is_safe_link, strip_tracking
 
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 """Bumped when the entries parse() produces change, so cached results are redone."""
 SUMMARY_CHARS = 280
 TITLE_CHARS = 300
@@ -313,7 +313,7 @@ def _link(entry: Any, base: str) -> str | None:
         absolute = (
             urljoin(base, candidate.strip()) if base.startswith("http") else candidate.strip()
         )
-        absolute = quote(absolute, safe=_URL_SAFE)
+        absolute = strip_tracking(quote(absolute, safe=_URL_SAFE))
         if is_safe_link(absolute):
             return absolute
     return None

@@ -40,6 +40,25 @@ def normalise_url(url: str) -> str:
     return urlunsplit((scheme, host, path, urlencode(query), ""))
 
 
+def strip_tracking(url: str) -> str:
+    """``url`` without tracking parameters (``utm_*``, ``fbclid``, ...); otherwise as it was."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if not parts.query:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [
+        (k, v)
+        for k, v in pairs
+        if not k.lower().startswith(_TRACKING) and k.lower() not in _TRACKING_KEYS
+    ]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
 def is_safe_link(url: str) -> bool:
     """True for an absolute http(s) URL (no ``javascript:``, ``data:``, ...)."""
     try:
