@@ -249,3 +249,20 @@ def test_an_image_missing_from_the_built_site_is_a_warning(tmp_path: Path) -> No
     assert any("diagrams/gone.png is not in the built site" in str(w) for w in m["warnings"])
     with pytest.raises(Abort):
         build_site(project, strict=True)
+
+
+def test_an_unusable_sender_address_fails_the_build(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from mkdocs.exceptions import Abort
+
+    project = copy_project(tmp_path / "p")
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text().replace(
+            "from: Mira <mira@kernelnotes.example.org>", "from: Mira at kernelnotes", 1
+        )
+    )
+    with pytest.raises(Abort):
+        build_site(project)
+    assert "newsletters: newsletter: from: expected an email address" in caplog.text

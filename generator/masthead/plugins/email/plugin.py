@@ -25,6 +25,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.pages import Page
 
 from ...email.budget import KB
+from ...email.eml import check_address
 from ...email.render import (
     Author,
     EmailIssue,
@@ -71,6 +72,14 @@ class EmailPlugin(BasePlugin[EmailConfig]):
                     f"masthead/email: newsletters: {blog_dir}: missing 'from:'; expected e.g. "
                     "from: Mira <mira@example.org>"
                 )
+            for key in ("from", "reply_to"):
+                if settings[key]:
+                    try:
+                        check_address(settings[key])
+                    except ValueError as exc:
+                        raise PluginError(
+                            f"masthead/email: newsletters: {blog_dir}: {key}: {exc}"
+                        ) from exc
             if settings.provider == "custom" and not settings.unsubscribe_url:
                 raise PluginError(
                     f"masthead/email: newsletters: {blog_dir}: provider 'custom' needs "
