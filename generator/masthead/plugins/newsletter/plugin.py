@@ -128,6 +128,8 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
         """Per blog_dir, filled on first use in on_page_context (see _teasers_of)."""
         self.pool: dict[str, list[Post]] = {}
         """Per blog_dir, what ```posts lists; made on the first fence of a build."""
+        self.selections: dict[str, tuple[posts_fence.PostsQuery, list[tuple[str, Post]]]] = {}
+        """Per ```posts source: its query and the posts it lists, for this build."""
 
     # -- configuration -----------------------------------------------------------------
 
@@ -189,6 +191,7 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
             return files
         self.files = files
         self.pool = {}
+        self.selections = {}
         self.teasers = {}
         if self.config.feeds:
             # Placeholders, so that Markdown links to a feed (blog/rss.xml) resolve;
@@ -355,20 +358,23 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
         md: Any,
         **kwargs: Any,
     ) -> str:
-        try:
-            query = posts_fence.parse_query(
-                source, default_blog=self.config.blog, blogs=list(self.blogs)
-            )
-        except cards.CardError as err:
-            return self._fence_error("posts", source, err)
-        if not self.pool:
-            self.pool = {
-                blog_dir: [self._as_post(p) for p in plugin.blog.posts]
-                for blog_dir, plugin in self.blogs.items()
-            }
-        pool = self.pool
+        # Material renders an issue's Markdown again for each index page that shows
+        # its excerpt: the same fence is parsed and filtered once per build.
+        if source not in self.selections:
+            try:
+                query = posts_fence.parse_query(
+                    source, default_blog=self.config.blog, blogs=list(self.blogs)
+                )
+            except cards.CardError as err:
+                return self._fence_error("posts", source, err)
+            if not self.pool:
+                self.pool = {
+                    blog_dir: [self._as_post(p) for p in plugin.blog.posts]
+                    for blog_dir, plugin in self.blogs.items()
+                }
+            self.selections[source] = (query, posts_fence.select(self.pool, query))
+        query, chosen = self.selections[source]
         page_url, _ = self._where_rendered(md)
-        chosen = posts_fence.select(pool, query)
         labels = {name: letter.label for name, letter in self.letters.items()}
         return posts_fence.render(
             chosen,
