@@ -32,7 +32,8 @@ PARSER_VERSION = 2
 SUMMARY_CHARS = 280
 TITLE_CHARS = 300
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"  # what quote() leaves alone in a link
-_HTML_SCAN = 20_000  # characters of an HTML summary looked at to make its text
+_HTML_SCAN = 20_000  # characters of an HTML summary looked at to make its text, at most
+_HTML_SLICE = 2_048
 
 
 class FeedError(MastheadError):
@@ -206,7 +207,11 @@ def to_text(markup: str | None, limit: int = SUMMARY_CHARS) -> str:
         return ""
     if "<" in markup or "&" in markup:
         parser = _TextOnly(limit * 2)
-        parser.feed(markup[:_HTML_SCAN])
+        # In slices, stopping once there is enough text: a summary needs its start only.
+        for start in range(0, min(len(markup), _HTML_SCAN), _HTML_SLICE):
+            parser.feed(markup[start : start + _HTML_SLICE])
+            if parser.size >= parser.limit:
+                break
         # No close(): it would turn a tag or comment cut in half into text. What is
         # left unparsed is kept only when it is text.
         rest = parser.rawdata
