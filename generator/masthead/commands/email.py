@@ -9,8 +9,11 @@ The email is always rendered from the built site (a real MkDocs build with the
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import logging
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -62,7 +65,7 @@ def register(sub: SubParsers) -> None:
         help="'check' the email already in the output folder instead of building",
     )
     email.add_argument("--markdown", action="store_true", help="'check' prints a Markdown table")
-    email.set_defaults(handler=run_email)
+    email.set_defaults(handler=_with_mkdocs_logging(run_email))
 
     send = sub.add_parser(
         "send",
@@ -105,7 +108,7 @@ def register(sub: SubParsers) -> None:
     send.add_argument(
         "--rebuild", action="store_true", help="build the site first even if the email exists"
     )
-    send.set_defaults(handler=run_send)
+    send.set_defaults(handler=_with_mkdocs_logging(run_send))
 
     push = sub.add_parser(
         "push",
@@ -129,7 +132,7 @@ def register(sub: SubParsers) -> None:
     )
     add_config_option(push)
     push.add_argument("--rebuild", action="store_true", help="build the site first")
-    push.set_defaults(handler=run_push)
+    push.set_defaults(handler=_with_mkdocs_logging(run_push))
 
 
 # -- building and finding the issue ------------------------------------------------
@@ -143,14 +146,32 @@ class _Site:
     plugin_config: Any
 
 
-def _quiet_mkdocs() -> None:
+@contextlib.contextmanager
+def _mkdocs_logging() -> Iterator[None]:
+    """MkDocs' warnings and errors on stderr while a verb runs; the logger's level and
+    handlers are put back afterwards (the verbs also run inside other programs)."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     log = logging.getLogger("mkdocs")
+    level, handlers = log.level, list(log.handlers)
     if not any(isinstance(h, logging.StreamHandler) for h in log.handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
         log.addHandler(handler)
     log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+        log.handlers[:] = handlers
+
+
+def _with_mkdocs_logging(handler: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        with _mkdocs_logging():
+            return handler(args)
+
+    return run
 
 
 class _Collect(logging.Handler):
@@ -172,7 +193,6 @@ def _load(config_file: str, *, strict: bool = False, site_dir: str | None = None
             "or pass -f FILE)",
             path=path,
         )
-    _quiet_mkdocs()
     from mkdocs.config import load_config
     from mkdocs.exceptions import ConfigurationError
 

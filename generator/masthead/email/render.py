@@ -186,7 +186,7 @@ def render_email(
         eml=bytes(message),
         budget=budget,
         warnings=warnings,
-        images=tuple(dict.fromkeys(body.images)),
+        images=tuple(dict.fromkeys([*body.images, *(a.avatar for a in info.authors if a.avatar)])),
     )
 
 
