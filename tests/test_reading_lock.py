@@ -291,3 +291,27 @@ def test_update_lock_creates_the_file_atomically(tmp_path: Path) -> None:
     assert result.new["f"] == 1
     assert load_lock(path).items[0].title == "P"
     assert [p.name for p in path.parent.iterdir()] == ["2022.yml"]  # no temporary left
+
+
+def test_an_edit_saved_during_a_pull_is_kept(tmp_path: Path) -> None:
+    from masthead.reading.lock import read_lock
+
+    path = tmp_path / "2022-12.yml"
+    path.write_text(
+        "issue: 2022-12\nentries:\n- url: https://x.example/a/\n  title: A\n", encoding="utf-8"
+    )
+    snapshot = read_lock(path, "2022-12")  # the pull starts...
+    path.write_text(  # ...the author picks A while the feeds download...
+        "issue: 2022-12\nentries:\n- url: https://x.example/a/\n  title: A\n  pick: true\n"
+        "  comment: Mine.\n",
+        encoding="utf-8",
+    )
+    new = Candidate(
+        url="https://x.example/b/",
+        title="B",
+        source="S",
+        published=datetime(2022, 12, 3, tzinfo=UTC),
+    )
+    update_lock(path, "2022-12", [new], snapshot)  # ...and the merge sees the edit.
+    a, b = load_lock(path).items
+    assert (a.pick, a.comment, b.title) == (True, "Mine.", "B")

@@ -350,19 +350,54 @@ def dump_lock(issue: str, entries: list[dict[str, Any]]) -> str:
     return header(issue) + body
 
 
-def update_lock(path: str | Path, issue: str, candidates: list[Candidate]) -> MergeResult:
-    """Merge ``candidates`` into the lock file at ``path`` (created when missing).
+@dataclass(frozen=True)
+class LockSnapshot:
+    """A lock file as read and validated at one moment (to merge into it later)."""
 
-    The existing file is validated first (a broken file is reported, never
-    overwritten). When the merge adds or updates nothing, the file is left
-    exactly as the author wrote it; otherwise the new text is written
-    atomically.
-    """
+    path: Path
+    stamp: tuple[int, int] | None
+    """(mtime_ns, size) when read; None when the file did not exist."""
+    data: _yaml.LineDict | None
+    entries: list[_yaml.LineDict]
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def read_lock(path: str | Path, issue: str) -> LockSnapshot:
+    """Read and validate the lock at ``path`` (missing is fine: an empty snapshot)."""
     p = Path(path)
+    stamp = _stamp(p)
     data, raw_entries = _read_raw(p)
     _check_issue(data, p, issue)
     for raw in raw_entries:
         _item(raw, p)
+    return LockSnapshot(p, stamp, data, raw_entries)
+
+
+def update_lock(
+    path: str | Path,
+    issue: str,
+    candidates: list[Candidate],
+    snapshot: LockSnapshot | None = None,
+) -> MergeResult:
+    """Merge ``candidates`` into the lock file at ``path`` (created when missing).
+
+    The existing file is validated first (a broken file is reported, never
+    overwritten); ``snapshot``, from :func:`read_lock`, saves reading it again
+    when the file has not changed since. When the merge adds or updates nothing, the file is left
+    exactly as the author wrote it; otherwise the new text is written
+    atomically.
+    """
+    p = Path(path)
+    if snapshot is None or snapshot.path != p or snapshot.stamp != _stamp(p):
+        snapshot = read_lock(p, issue)  # (again, if the author saved it meanwhile)
+    data, raw_entries = snapshot.data, snapshot.entries
     result = merge([dict(e) for e in raw_entries], candidates)
     if data is not None and not result.new and not result.updated:
         return result

@@ -27,7 +27,7 @@ import httpx
 
 from .cache import CachedEntries, CachedFeed, FeedCache
 from .fetch import Fetched, Validators, fetch, make_clients, split_concurrency
-from .lock import Candidate, MergeResult, load_lock, lock_path, update_lock
+from .lock import Candidate, MergeResult, lock_path, read_lock, update_lock
 from .parse import Entry, FeedError, ParsedFeed, parse_feed
 from .sources import Feed, Settings, Sources
 from .urls import normalise_url
@@ -314,8 +314,7 @@ def pull(
     A lock file that does not validate is reported before any feed is fetched.
     """
     target = lock_path(docs_dir, issue)
-    if write and target.exists():
-        load_lock(target, issue)
+    snapshot = read_lock(target, issue) if write else None
     outcomes = asyncio.run(
         pull_feeds(
             sources.enabled,
@@ -329,5 +328,5 @@ def pull(
     )
     if not write:
         return PullReport(None, tuple(outcomes))
-    result = update_lock(target, issue, dedupe(outcomes))
+    result = update_lock(target, issue, dedupe(outcomes), snapshot)
     return PullReport(target, tuple(outcomes), result, dict(result.new), dict(result.updated))
