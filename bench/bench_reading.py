@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FEEDS = ROOT.parent / "shared" / "data" / "real-feeds"
 LATENCY = 0.05
 ISSUE = "2026-01"
+FIRST_RUNS = 3
+REPULL_RUNS = 5
 
 
 def _urls(base: str) -> list[str]:
@@ -112,6 +114,15 @@ def _phase(phase: str, base: str, project: str) -> dict[str, float]:
     }
 
 
+def _best(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The fastest run, with the highest peak memory of all runs."""
+    best = dict(min(runs, key=lambda r: r["wall"]))
+    for key in ("rss", "rss_workers"):
+        best[key] = max(r.get(key, 0) for r in runs)
+    best["runs"] = len(runs)
+    return best
+
+
 def _run_phase(phase: str, base: str, project: str) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, "-m", "bench.bench_reading", phase, base, project],
@@ -142,10 +153,15 @@ def run() -> str:
     try:
         assert server.stdout is not None
         base = server.stdout.readline().strip()
-        with tempfile.TemporaryDirectory(prefix="bench-reading-") as project:
-            baseline = _run_phase("baseline", base, project)
-            first = _run_phase("pull", base, project)
-            again = _run_phase("pull", base, project)
+        with tempfile.TemporaryDirectory(prefix="bench-reading-") as scratch:
+            baseline = _run_phase("baseline", base, scratch)
+            firsts = []
+            for i in range(FIRST_RUNS):  # each with an empty cache and no lock file
+                project = str(Path(scratch) / f"project-{i}")
+                firsts.append(_run_phase("pull", base, project))
+            agains = [_run_phase("pull", base, project) for _ in range(REPULL_RUNS)]
+        first = _best(firsts)
+        again = _best(agains)
     finally:
         server.terminate()
         server.wait(10)
@@ -167,14 +183,14 @@ def run() -> str:
             f"{baseline['entries']:.0f} entries",
         ),
         (
-            "masthead pull, empty cache",
+            f"masthead pull, empty cache (best of {FIRST_RUNS})",
             f"{first['wall']:.2f} s",
             f"{speed:.1f}x",
             f"{mib(first['rss'])} + workers {mib(first['rss_workers'])}",
             f"{first['failed']:.0f} feeds failed with a reason; {first['new']:.0f} candidates",
         ),
         (
-            "masthead re-pull, all 304",
+            f"masthead re-pull, all 304 (best of {REPULL_RUNS})",
             f"{again['wall']:.3f} s",
             f"{baseline['wall'] / again['wall']:.0f}x",
             mib(again["rss"]),
