@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FEEDS = ROOT.parent / "shared" / "data" / "real-feeds"
 LATENCY = 0.05
 ISSUE = "2026-01"
+BASELINE_RUNS = 2
 FIRST_RUNS = 3
 REPULL_RUNS = 5
 
@@ -154,7 +155,7 @@ def run() -> str:
         assert server.stdout is not None
         base = server.stdout.readline().strip()
         with tempfile.TemporaryDirectory(prefix="bench-reading-") as scratch:
-            baseline = _run_phase("baseline", base, scratch)
+            baseline = _best([_run_phase("baseline", base, scratch) for _ in range(BASELINE_RUNS)])
             firsts = []
             for i in range(FIRST_RUNS):  # each with an empty cache and no lock file
                 project = str(Path(scratch) / f"project-{i}")
@@ -176,7 +177,7 @@ def run() -> str:
 
     rows = [
         (
-            "sequential `feedparser.parse(url)` loop",
+            f"sequential `feedparser.parse(url)` loop (best of {BASELINE_RUNS})",
             f"{baseline['wall']:.2f} s",
             "1.0x",
             mib(baseline["rss"]),
