@@ -18,9 +18,14 @@ def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Any]:
-    """Headless Chromium (Debian's), driven through Playwright."""
+    """Headless Chromium (Debian's), driven through Playwright.
+
+    One per test: Playwright's sync API keeps an asyncio loop running in the
+    main thread while it is open, which would break every later test that
+    calls ``asyncio.run`` (the feed fetcher, the SMTP server).
+    """
     exe = chromium_path()
     if exe is None:
         pytest.fail("Chromium is not installed: run 'make browser' (or 'make test')")

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("MASTHEAD_SHARED_DATA", REPO.parent / "shared" / "data"))
+"""The read-only shared data (real feeds, caniemail); tests skip what is absent."""
 ARTIFACTS = REPO / "tests" / "artifacts"
 
 CHROMIUM_ARGS = [
