@@ -62,6 +62,11 @@ class EmailPlugin(BasePlugin[EmailConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
 
+    def on_shutdown(self) -> None:
+        # MkDocs keeps plugins that have on_startup for the whole process: a later
+        # build in the same process (not a serve) must write its emails again.
+        self.serving = False
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.emails = {}
         self.sources = {}
