@@ -295,3 +295,31 @@ def test_cards_and_lists_in_excerpts_link_from_the_blog_index(project: Path) -> 
         assert len(hrefs) == 2, page
         for href in hrefs:
             assert (page.parent / href / "index.html").resolve().is_file(), (page, href)
+
+
+def test_under_serve_a_bad_issue_front_matter_shows_in_the_page(project: Path) -> None:
+    import os
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    issue = project / "content" / "newsletter" / "posts" / "2022-12.md"
+    issue.write_text(
+        issue.read_text(encoding="utf-8").replace("kind: monthly", "kind: weekly"), "utf-8"
+    )
+    cwd = os.getcwd()
+    os.chdir(project)
+    try:
+        config = load_config(str(project / "mkdocs.yml"), site_dir=str(project / "served"))
+        config.plugins.on_startup(command="serve", dirty=False)
+        try:
+            build(config, serve_url="http://127.0.0.1:8000/")
+        finally:
+            config.plugins.on_shutdown()
+    finally:
+        os.chdir(cwd)
+    page = next((project / "served" / "newsletter").rglob("december-2022/index.html"))
+    html = page.read_text(encoding="utf-8")
+    assert "Newsletter issue front matter" in html
+    assert "content/newsletter/posts/2022-12.md:6: expected &#x27;kind:&#x27;" in html
+    assert "mh-share__link--x" in html  # the rest of the page is still there

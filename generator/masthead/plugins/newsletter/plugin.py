@@ -478,9 +478,12 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
             every = [t for name in self.blogs for t in self._teasers_of(name)]
             parts = series(every, str(series_name))
         issue = None
-        if is_issue:
-            text = Path(page.file.abs_src_path or "").read_text(encoding="utf-8-sig")
-            issue = self._issue(page, text, blog_dir)
+        if is_issue and page.file.abs_src_path:
+            # Already reported in on_page_markdown (a build stops there; under serve the
+            # page shows the error and still gets its extras).
+            with contextlib.suppress(FrontMatterError, OSError):
+                text = Path(page.file.abs_src_path).read_text(encoding="utf-8-sig")
+                issue = self._issue(page, text, blog_dir)
         title = _title(page)
         url = page.canonical_url or page.url
         context["masthead"] = PageExtras(  # type: ignore[typeddict-unknown-key]
