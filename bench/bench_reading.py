@@ -151,6 +151,7 @@ def run() -> str:
         stdout=subprocess.PIPE,
         text=True,
     )
+    load_before = os.getloadavg()[0]
     try:
         assert server.stdout is not None
         base = server.stdout.readline().strip()
@@ -166,6 +167,7 @@ def run() -> str:
     finally:
         server.terminate()
         server.wait(10)
+    load_after = os.getloadavg()[0]
     speed = baseline["wall"] / first["wall"]
     repull = first["wall"] / again["wall"]
 
@@ -204,7 +206,8 @@ def run() -> str:
 {len(_urls(base))} real feed documents (44 MB, shared `real-feeds/`) served from 127.0.0.1
 with {LATENCY * 1000:.0f} ms added to every request, pulled for the issue {ISSUE}. Each phase
 runs in a fresh process; memory is the peak resident set (of the pull's parse
-workers too, summed).
+workers too, summed). Machine: {os.cpu_count()} CPUs, load average
+{load_before:.1f} before and {load_after:.1f} after the runs (the CPUs are shared).
 
 | phase | wall time | vs baseline | peak memory | notes |
 |---|---:|---:|---:|---|
