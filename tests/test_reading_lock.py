@@ -225,6 +225,9 @@ def test_window_rules(tmp_path: Path) -> None:
     # A month later, the undated entry still counts from when it was first seen.
     later = select(entries, feed, DECEMBER, now=NOW + timedelta(days=40), first_seen=first_seen)
     assert "U" in [c.title for c in later] and "F" not in [c.title for c in later]
+    # An entry that has left the feed is forgotten.
+    select(entries[1:], feed, DECEMBER, now=NOW, first_seen=first_seen)
+    assert first_seen == {}
 
 
 def test_first_seen_is_kept_in_the_cache(project: Project) -> None:

@@ -91,13 +91,15 @@ def select(
 ) -> list[Candidate]:
     """The entries of ``feed`` that belong to ``window``, newest first.
 
-    ``first_seen`` (normalised URL -> ISO time) is updated in place for
-    undated entries seen for the first time.
+    ``first_seen`` (normalised URL -> ISO time) is updated in place: undated
+    entries seen for the first time are added, and entries no longer in the
+    feed are forgotten (so it does not grow forever).
     """
     wanted = {t.casefold() for t in feed.tags}
     chosen: list[Candidate] = []
     urls: set[str] = set()
     guids: set[str] = set()
+    undated: set[str] = set()
     for e in entries:
         key = None
         if e.published is not None:
@@ -105,6 +107,7 @@ def select(
             dated = True
         else:
             key = normalise_url(e.url)
+            undated.add(key)
             when = datetime.fromisoformat(first_seen.setdefault(key, now.isoformat()))
             dated = False
         if when not in window:
@@ -133,6 +136,8 @@ def select(
                 feed_url=feed.url,
             )
         )
+    for gone in set(first_seen) - undated:
+        del first_seen[gone]
     chosen.sort(key=lambda c: c.published, reverse=True)
     if feed.max_entries is not None:
         chosen = chosen[: feed.max_entries]
@@ -220,7 +225,6 @@ async def pull_feeds(
                 body = fetched.body or b""
                 parsed = await parse(body, fetched)
             first_seen = dict(cached.first_seen) if cached else {}
-            before = len(first_seen)
             candidates = select(parsed.entries, feed, window, now=moment, first_seen=first_seen)
             state = CachedFeed(
                 url=feed.url,
@@ -230,7 +234,7 @@ async def pull_feeds(
                 first_seen=first_seen,
                 has_entries=True,
             )
-            if cached is None or stored is None or state != cached or len(first_seen) != before:
+            if cached is None or stored is None or state != cached:
                 entries = CachedEntries(
                     parsed.title, parsed.entries, parsed.warnings, parsed.skipped
                 )
