@@ -64,6 +64,14 @@ def register(sub: SubParsers) -> None:
             "Write a draft issue or post from what was published. Existing files are "
             "never overwritten."
         ),
+        epilog=(
+            "examples:\n"
+            "  masthead new monthly 2022-12\n"
+            "  masthead new annual 2022 --date 2023-01-05\n"
+            "  masthead new monthly 2022-12 --newsletter tips --stdout\n"
+            '  masthead new post "cgroups v2 from the shell"'
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     new.set_defaults(group_parser=new)
     verbs = new.add_subparsers(dest="what", metavar="WHAT")
