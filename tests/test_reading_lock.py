@@ -318,3 +318,55 @@ def test_an_edit_saved_during_a_pull_is_kept(tmp_path: Path) -> None:
     update_lock(path, "2022-12", [new], snapshot)  # ...and the merge sees the edit.
     a, b = load_lock(path).items
     assert (a.pick, a.comment, b.title) == (True, "Mine.", "B")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain text, with commas and 'quotes'",
+        "https://example.org/a?b=1&c=2#frag",
+        "yes",
+        "2022-12-05T10:00:00Z",
+        "12",
+        "- starts like a list",
+        "key: value inside",
+        "ends with a colon:",
+        "a # not a comment",
+        " leading space",
+        "trailing space ",
+        "emoji 👇 and accents é",
+        "tab\tand bell\x07 and \x85 and \u2028",
+        "line one\nline two\n",
+        "no final newline\nsecond",
+        "two final newlines\n\n",
+        "trailing blanks \nin a block\n",
+        "  indented first line\nsecond\n",
+        'quote " and backslash \\',
+        "",
+    ],
+)
+def test_lock_writer_round_trips(tmp_path: Path, value: str) -> None:
+    from masthead.reading._emit import dump
+
+    data = {
+        "issue": "2022-12",
+        "entries": [
+            {"url": "https://x.example/", "comment": value, "pick": True, "order": 3, "guid": None}
+        ],
+    }
+    text = dump(data, "entries")
+    assert yaml.safe_load(text) == data
+    if "👇" in value:
+        assert "👇" in text  # readable, not escaped
+    if value == "line one\nline two\n":
+        assert "  comment: |\n    line one\n    line two\n" in text
+
+
+def test_lock_writer_falls_back_for_what_it_does_not_write(tmp_path: Path) -> None:
+    from masthead.reading._emit import NotRepresentable, dump
+    from masthead.reading.lock import dump_lock
+
+    odd = [{"url": "https://x.example/", "title": "t", "notes": ["a", "list"]}]
+    with pytest.raises(NotRepresentable):
+        dump({"issue": "2022-12", "entries": odd}, "entries")
+    assert yaml.safe_load(dump_lock("2022-12", odd))["entries"] == odd  # PyYAML wrote it

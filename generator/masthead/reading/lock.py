@@ -21,7 +21,7 @@ import yaml
 from .._io import atomic_write
 from ..content import Period
 from ..errors import ConfigError
-from . import _yaml
+from . import _emit, _yaml
 from .urls import is_safe_link, normalise_url
 
 READING_DIR = "reading"
@@ -305,10 +305,8 @@ def merge(existing: list[dict[str, Any]], candidates: list[Candidate]) -> MergeR
 # --- writing ---------------------------------------------------------------------------
 
 
-class _Dumper(
-    yaml.SafeDumper
-):  # the pure-Python emitter keeps emoji readable; libyaml escapes them
-    pass
+class _Dumper(yaml.SafeDumper):
+    """The fallback writer (pure Python: libyaml's emitter would escape emoji)."""
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -339,14 +337,18 @@ def header(issue: str) -> str:
 
 
 def dump_lock(issue: str, entries: list[dict[str, Any]]) -> str:
-    body = yaml.dump(
-        {"issue": issue, "entries": [_ordered(e) for e in entries]},
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        width=100,
-        default_flow_style=False,
-    )
+    data = {"issue": issue, "entries": [_ordered(e) for e in entries]}
+    try:
+        body = _emit.dump(data, "entries")
+    except _emit.NotRepresentable:
+        body = yaml.dump(
+            data,
+            Dumper=_Dumper,
+            sort_keys=False,
+            allow_unicode=True,
+            width=100,
+            default_flow_style=False,
+        )
     return header(issue) + body
 
 
