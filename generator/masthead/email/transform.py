@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -513,16 +512,3 @@ def _image(img: Element, state: _State) -> None:
         img.attrs.pop("height", None)
     if "class" not in img.attrs or not img.get("class"):
         img.attrs["class"] = "mh-e-image"
-
-
-def strip_classes(html: str, keep: Callable[[str], bool]) -> str:
-    """Drop every class (after inlining) except those ``keep`` accepts, to save bytes."""
-    root = dom.parse(html)
-    for node in root.iter():
-        if "class" in node.attrs:
-            kept = [c for c in node.classes if keep(c)]
-            if kept:
-                node.attrs["class"] = " ".join(kept)
-            else:
-                del node.attrs["class"]
-    return dom.serialize(root)
