@@ -301,6 +301,19 @@ def test_list_send_needs_an_unsubscribe_url(
     assert "needs a working unsubscribe link" in capsys.readouterr().err
 
 
+def test_one_send_per_log_at_a_time(tmp_path: Path) -> None:
+    from masthead.errors import MastheadError
+
+    path = tmp_path / "log.sqlite"
+    with (
+        SendLog(path),
+        pytest.raises(MastheadError, match="another send is using this send log"),
+    ):
+        SendLog(path)
+    with SendLog(path) as log:  # free again once the first is closed
+        assert log.counts("x") == {}
+
+
 def test_bad_list_names_file_and_line(
     project: Path,
     tmp_path: Path,

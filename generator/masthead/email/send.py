@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import fcntl
 import hashlib
 import os
 import smtplib
@@ -172,6 +173,15 @@ class SendLog:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        # One send per log at a time: two at once could both take the same pending rows.
+        self._lock = open(path.with_name(path.name + ".lock"), "w")  # noqa: SIM115
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            self._lock.close()
+            raise MastheadError(
+                "another send is using this send log; wait for it to finish", path=path
+            ) from exc
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
@@ -190,6 +200,7 @@ class SendLog:
 
     def close(self) -> None:
         self.db.close()
+        self._lock.close()  # releases the lock
 
     def __enter__(self) -> SendLog:
         return self
