@@ -266,3 +266,19 @@ def test_an_unusable_sender_address_fails_the_build(
     with pytest.raises(Abort):
         build_site(project)
     assert "newsletters: newsletter: from: expected an email address" in caplog.text
+
+
+def test_cli_without_the_plugin_says_what_to_add(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = copy_project(tmp_path / "p")
+    config = project / "mkdocs.yml"
+    config.write_text(
+        re.sub(r"\n  - masthead/email:\n(?:(?:      .*|\s*)\n)*", "\n", config.read_text())
+    )
+    monkeypatch.chdir(project)
+    assert main(["email", "2022-12"]) == 1
+    err = capsys.readouterr().err
+    assert "mkdocs.yml: the masthead/email plugin is not enabled" in err
+    assert main(["email", "2022-12", "-f", "nope.yml"]) == 1
+    assert "nope.yml: no such file" in capsys.readouterr().err
