@@ -271,3 +271,18 @@ def test_an_issue_edited_after_its_build_is_built_again(
     monkeypatch.chdir(project)
     assert main(["push", SLUG, "--provider", "buttondown", "--api-url", url + "/v1"]) == 0
     assert "Happy new year, edited!" in requests[0]["body"]["body"]
+
+
+def test_an_email_built_for_a_local_site_is_not_pushed(
+    tmp_path: Path,
+    api: tuple[str, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url, requests = api
+    project = copy_project(tmp_path / "p")
+    build_site(project, site_url="http://127.0.0.1:8000/")
+    monkeypatch.chdir(project)
+    assert main(["push", SLUG, "--provider", "buttondown", "--api-url", url + "/v1"]) == 1
+    assert "was built with site_url 'http://127.0.0.1:8000/" in capsys.readouterr().err
+    assert requests == []

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import ConfigError, MastheadError
 from . import SubParsers, add_config_option
@@ -266,6 +267,17 @@ def _built_issue(args: argparse.Namespace, *, rebuild: bool) -> tuple[_Site, Any
     return site, _find(site, args.issue)
 
 
+def _require_public(issue: Any) -> None:
+    """Refuse to mail out an email whose links and images point at a local build."""
+    url = urlsplit(issue.get("web_url"))
+    if url.scheme != "https" or url.hostname in (None, "localhost", "127.0.0.1", "::1"):
+        raise MastheadError(
+            f"the email of {issue.slug!r} was built with site_url {issue.get('web_url')!r}; "
+            "its links and images would not work for readers. Build it with the public "
+            "https site_url (or use --to for a test send)"
+        )
+
+
 def _outdated(issue: Any, site: _Site) -> bool:
     """Whether the issue's source file changed after its email was built."""
     source = site.docs_dir / str(issue.get("source"))
@@ -398,6 +410,7 @@ def run_send(args: argparse.Namespace) -> int:
             raise MastheadError(f"expected an email address for --to, got {args.to!r}")
         report = s.send_issue(payload, [s.Recipient(args.to)], mailer, None, pacing=pacing)
         return _report(console, report, None)
+    _require_public(issue)
     list_path = Path(args.list)
     recipients = s.read_recipients(list_path)
     if not payload.unsubscribe_url:
@@ -451,6 +464,7 @@ def run_push(args: argparse.Namespace) -> int:
     from ..email.push import build_request, send_request
 
     _site_info, issue = _built_issue(args, rebuild=args.rebuild)
+    _require_public(issue)
     request = build_request(issue, args.provider, api_url=args.api_url, lists=tuple(args.list_id))
     result = send_request(request)
     print(
