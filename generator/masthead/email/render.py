@@ -114,10 +114,18 @@ class EmailIssue:
         }
 
 
-def template_environment(template_dir: Path) -> jinja2.Environment:
-    """Templates from ``template_dir`` (the theme folder that holds ``email/``)."""
+def template_environment(template_dir: Path | None) -> jinja2.Environment:
+    """The email templates: ``email/*.html`` in ``template_dir`` (the theme's custom_dir)
+    when present there, else masthead's own (``masthead/email/templates/email/``).
+
+    A project overrides one template by copying it into ``theme/email/``.
+    """
+    loaders: list[jinja2.BaseLoader] = []
+    if template_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(str(template_dir)))
+    loaders.append(jinja2.PackageLoader("masthead.email", "templates"))
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(template_dir)),
+        loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -129,7 +137,7 @@ def render_email(
     info: IssueInfo,
     settings: EmailSettings,
     *,
-    template_dir: Path,
+    template_dir: Path | None = None,
     site_dir: Path | None = None,
 ) -> EmailIssue:
     """Render the email of one issue from its page content HTML."""

@@ -69,7 +69,9 @@ class EmailConfig(Config):
     site_dir (``build/email`` for ``site_dir: build/site``)."""
 
     templates = c.Type(str, default="")
-    """Folder holding ``email/base.html``; default: the theme's custom_dir."""
+    """Folder whose ``email/`` templates override masthead's own (``email/base.html``,
+    ``email/styles.html``); default: the theme's custom_dir. Templates missing there
+    come from masthead."""
 
     budget_kb = c.Type(int, default=90)
     """Size budget of the email HTML in KB (Gmail clips at about 102 KB); over it is a

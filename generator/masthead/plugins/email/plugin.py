@@ -221,16 +221,16 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             lang=str(config.theme.get("language") or "en"),
         )
         templates = self.config.templates or config.theme.custom_dir or ""
-        if not templates or not (Path(templates) / "email" / "base.html").is_file():
+        if self.config.templates and not Path(templates).is_dir():
             raise PluginError(
-                f"masthead/email: no email/base.html in {templates or '(no theme custom_dir)'}; "
-                "expected the email templates (set 'templates:' to the folder holding email/)"
+                f"masthead/email: templates: {templates} is not a folder; expected the folder "
+                "holding email/base.html (or leave it out to use masthead's templates)"
             )
         return render_email(
             page.content or "",
             info,
             settings,
-            template_dir=Path(templates),
+            template_dir=Path(templates) if templates else None,
             site_dir=Path(config.site_dir),
         )
 
