@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRACKING = ("utm_", "mc_", "_hs")
@@ -10,6 +11,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 SAFE_SCHEMES = ("http", "https")
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise_url(url: str) -> str:
     """The form two URLs of the same article share.
 
