@@ -315,9 +315,9 @@ def _link(entry: Any, base: str) -> str | None:
     for candidate in candidates:
         if not isinstance(candidate, str) or not candidate.strip():
             continue
-        absolute = (
-            urljoin(base, candidate.strip()) if base.startswith("http") else candidate.strip()
-        )
+        absolute = candidate.strip()
+        if base.startswith("http") and not absolute.startswith(("https://", "http://")):
+            absolute = urljoin(base, absolute)
         absolute = strip_tracking(quote(absolute, safe=_URL_SAFE))
         if is_safe_link(absolute):
             return absolute

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import functools
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRACKING = ("utm_", "mc_", "_hs")
 _TRACKING_KEYS = {"fbclid", "gclid", "ref_src", "mkt_tok", "yclid", "igshid"}
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 SAFE_SCHEMES = ("http", "https")
+_UNSAFE_CHARS = re.compile(r'[\x00-\x20<>"]')
+_MAYBE_TRACKING = re.compile(
+    "|".join([*(re.escape(t) for t in _TRACKING), *map(re.escape, _TRACKING_KEYS)]), re.IGNORECASE
+)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -44,6 +49,8 @@ def normalise_url(url: str) -> str:
 
 def strip_tracking(url: str) -> str:
     """``url`` without tracking parameters (``utm_*``, ``fbclid``, ...); otherwise as it was."""
+    if "?" not in url or not _MAYBE_TRACKING.search(url):
+        return url
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -70,5 +77,5 @@ def is_safe_link(url: str) -> bool:
     return (
         parts.scheme.lower() in SAFE_SCHEMES
         and bool(parts.hostname)
-        and not any(ord(ch) < 0x21 or ch in '<>"' for ch in url.strip())
+        and not _UNSAFE_CHARS.search(url.strip())
     )
