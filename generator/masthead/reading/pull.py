@@ -172,13 +172,16 @@ async def pull_feeds(
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(feeds) >= POOL_THRESHOLD else 0
-    pool = _pool(workers) if workers > 0 else None
+    pool: concurrent.futures.ProcessPoolExecutor | None = None
     loop = asyncio.get_running_loop()
 
     async def parse(body: bytes, fetched: Fetched) -> ParsedFeed:
+        nonlocal pool
         args = (body, fetched.final_url, fetched.content_type, settings.max_bytes)
-        if pool is None:
+        if workers == 0:
             return await asyncio.to_thread(_parse_job, *args)
+        if pool is None:  # started on first use: a re-pull of 304s parses nothing
+            pool = _pool(workers)
         return await loop.run_in_executor(pool, _parse_job, *args)
 
     async def one(
