@@ -174,11 +174,9 @@ def _string_list(doc: Document, text: str, key: str) -> tuple[str, ...]:
     value = doc.meta.get(key)
     if value is None:
         return ()
-    if isinstance(value, str):
-        value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
         raise FrontMatterError(
-            f"expected '{key}:' to be a list of names, got {value!r}",
+            f"expected '{key}:' to be a list of names like [Linux, Containers], got {value!r}",
             path=doc.path,
             line=key_line(text, key) or 1,
         )

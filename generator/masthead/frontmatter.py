@@ -55,6 +55,14 @@ def split(text: str, path: str | Path) -> Document:
             line = mark.line + 2  # +1 for the opening fence, +1 for 1-based
         problem = getattr(exc, "problem", None) or str(exc)
         raise FrontMatterError(f"invalid YAML front matter: {problem}", path=p, line=line) from exc
+    except ValueError as exc:
+        # PyYAML builds dates while parsing: 2022-13-01 fails here, without a mark.
+        line = _failing_line(lines[1:end])
+        raise FrontMatterError(
+            f"invalid value in the front matter ({exc}); expected a date like 2022-12-01",
+            path=p,
+            line=line + 1,
+        ) from exc
     if not isinstance(meta, dict):
         raise FrontMatterError(
             f"front matter must be a mapping of keys to values, got {type(meta).__name__}",
@@ -62,6 +70,16 @@ def split(text: str, path: str | Path) -> Document:
             line=2,
         )
     return Document(p, meta, "".join(lines[end + 1 :]), end + 2)
+
+
+def _failing_line(lines: list[str]) -> int:
+    """1-based line (within ``lines``) whose value alone fails to load; 1 if none does."""
+    for number, line in enumerate(lines, start=1):
+        try:
+            yaml.safe_load(line.split(":", 1)[1] if ":" in line else line)
+        except (yaml.YAMLError, ValueError):
+            return number
+    return 1
 
 
 def key_line(text: str, key: str) -> int | None:

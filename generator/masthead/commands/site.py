@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, MastheadError
 from . import SubParsers, add_config_option
 
 
@@ -85,7 +85,8 @@ def run_build(args: argparse.Namespace) -> int:
     except ConfigurationError as exc:
         raise ConfigError(str(exc), path=config_file) from exc
     except Abort as exc:
-        raise ConfigError(f"build aborted: {exc}", path=config_file) from exc
+        # MkDocs has logged the errors (with their files) already.
+        raise MastheadError(f"the build failed ({exc}); see the errors above") from exc
     return 0
 
 

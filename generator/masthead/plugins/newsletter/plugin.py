@@ -32,7 +32,7 @@ from mkdocs.utils import get_relative_url
 from mkdocs.utils.templates import TemplateContext
 
 from ..._io import atomic_write
-from ...content import Post, as_utc, split_excerpt
+from ...content import BlogLayout, Post, as_utc, load_post, split_excerpt
 from ...errors import ConfigError, FrontMatterError, MastheadError
 from ...frontmatter import split
 from ...newsletter import cards, feeds, posts_fence
@@ -182,6 +182,28 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
         register_fence(config, "tweet", self._tweet_fence, validator=no_options)
         register_fence(config, "video", self._video_fence, validator=no_options)
         return config
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        """Check the front matter of every post first, so a bad date or title is
+        reported with its file and line (Material's own message names neither)."""
+        if not self.config.enabled:
+            return
+        problems: list[str] = []
+        for blog_dir, plugin in self.blogs.items():
+            layout = BlogLayout(
+                blog_dir=blog_dir,
+                post_dir=plugin.config.post_dir,
+                post_url_format=plugin.config.post_url_format,
+                post_url_date_format=plugin.config.post_url_date_format,
+            )
+            folder = self.docs_dir / layout.posts_dir
+            for path in sorted(folder.rglob("*.md")) if folder.is_dir() else []:
+                try:
+                    load_post(path, self.docs_dir, layout)
+                except MastheadError as exc:
+                    problems.append(str(exc))
+        if problems:
+            raise PluginError("\n".join(problems))
 
     # Material's blog plugin resolves the posts of each instance in on_files at
     # priority -50; this runs after it to map each post to its instance.
