@@ -148,3 +148,31 @@ def test_cli_pull_and_import(
     assert "content/reading/feeds.yml:2:" in err and "absolute http(s) URL" in err
     assert main(["reading", "pull", "2022-13"]) == 1
     assert "between 01 and 12" in capsys.readouterr().err
+
+
+def test_window_options() -> None:
+    import argparse
+    from datetime import UTC, datetime
+
+    from masthead.commands.reading import _date, _window
+    from masthead.content import Period
+
+    december = Period.parse("2022-12")
+    plain = argparse.Namespace(since=None, until=None)
+    assert _window(plain, december) == (
+        datetime(2022, 12, 1, tzinfo=UTC),
+        datetime(2023, 1, 1, tzinfo=UTC),
+    )
+    both = argparse.Namespace(since=_date("2022-11-25"), until=_date("2022-12-10"))
+    # --until is a whole day, inclusive.
+    assert _window(both, december) == (
+        datetime(2022, 11, 25, tzinfo=UTC),
+        datetime(2022, 12, 11, tzinfo=UTC),
+    )
+    exact = argparse.Namespace(since=None, until=_date("2022-12-10T12:00:00+02:00"))
+    assert _window(exact, december)[1] == datetime(2022, 12, 10, 10, tzinfo=UTC)
+    backwards = argparse.Namespace(since=_date("2022-12-20"), until=_date("2022-12-01"))
+    with pytest.raises(ConfigError, match="must come after"):
+        _window(backwards, december)
+    with pytest.raises(argparse.ArgumentTypeError, match="expected a date like"):
+        _date("next tuesday")
