@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import contextvars
 import html
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.pages import Page
+
+from ..errors import MastheadError
+from ..frontmatter import split
 
 SUPERFENCES = "pymdownx.superfences"
 
@@ -34,11 +41,60 @@ class PageContext:
     """The page's Markdown as the fences see it (after front matter)."""
     body_line: int = 1
     """Line of the file where ``markdown`` starts (front matter shifts it)."""
+    source: str | None = None
+    """The page's source file, when a plugin read it (``None``: not read)."""
 
 
 current_page: contextvars.ContextVar[PageContext | None] = contextvars.ContextVar(
     "masthead_current_page", default=None
 )
+
+
+def enter_page(page: Page, markdown: str, *, need_source: bool = True) -> str:
+    """Set :data:`current_page` for ``page`` (from ``on_page_markdown``).
+
+    Reads the page's source to learn on which line of the file ``markdown``
+    starts, so that fence errors name the right line; returns that source
+    (``""`` when it was not read: ``need_source`` false, a generated page,
+    or unreadable).
+    """
+    known = current_page.get()
+    if (
+        known is not None
+        and known.src_path == page.file.src_uri
+        and known.markdown == markdown
+        and (known.source is not None or not need_source)
+    ):
+        # Another masthead plugin entered this page already: keep what it learnt.
+        return known.source or ""
+    source: str | None = None
+    body_line = 1
+    if need_source and page.file.abs_src_path:
+        try:
+            source = Path(page.file.abs_src_path).read_text(encoding="utf-8-sig")
+            doc = split(source, page.file.abs_src_path)
+            skipped = len(doc.body) - len(doc.body.lstrip("\n"))
+            body_line = doc.body_line + (0 if markdown.startswith("\n") else skipped)
+        except (OSError, MastheadError):
+            source = None
+    current_page.set(PageContext(page.file.src_uri, markdown, body_line, source))
+    return source or ""
+
+
+def report_errors(errors: list[str], *, serving: bool, plugin: str, log: logging.Logger) -> None:
+    """Fail the build on a page's component errors, or under ``mkdocs serve`` only log them.
+
+    Under serve the page shows an error box in place of each broken component
+    and the server keeps running; the log line is at INFO level because a
+    warning would make a ``strict`` serve abort the rebuild, and the author
+    would then see the old page instead of the error.
+    """
+    if not errors:
+        return
+    message = "\n".join(errors)
+    if not serving:
+        raise PluginError(message)
+    log.info("%s: error: %s", plugin, message)
 
 
 def register_fence(

@@ -34,7 +34,6 @@ from mkdocs.utils.templates import TemplateContext
 from ..._io import atomic_write
 from ...content import BlogLayout, Post, as_utc, load_post, split_excerpt
 from ...errors import ConfigError, FrontMatterError, MastheadError
-from ...frontmatter import split
 from ...newsletter import cards, feeds, posts_fence
 from ...newsletter.issue import Issue, parse_issue
 from ...newsletter.related import (
@@ -47,12 +46,13 @@ from ...newsletter.related import (
 )
 from ...newsletter.subscribe import Subscribe, parse_subscribe
 from .._fences import (
-    PageContext,
     accept_options,
     current_page,
+    enter_page,
     error_box,
     fence_line,
     register_fence,
+    report_errors,
 )
 from .config import NewsletterPluginConfig
 
@@ -245,19 +245,11 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
         self.errors = []
         blog_dir = self.post_blog.get(page.file.src_uri)
         is_issue = blog_dir in self.letters and bool(page.file.abs_src_path)
-        text = ""
-        body_line = 1
         # Line numbers (for errors) need the source file: read it only for pages with
         # one of these fences, or issues (whose front matter is validated).
-        if page.file.abs_src_path and (is_issue or _OUR_FENCES.search(markdown)):
-            try:
-                text = Path(page.file.abs_src_path).read_text(encoding="utf-8-sig")
-                doc = split(text, page.file.abs_src_path)
-                skipped = len(doc.body) - len(doc.body.lstrip("\n"))
-                body_line = doc.body_line + (0 if markdown.startswith("\n") else skipped)
-            except (OSError, MastheadError):
-                pass
-        current_page.set(PageContext(page.file.src_uri, markdown, body_line))
+        text = enter_page(
+            page, markdown, need_source=is_issue or bool(_OUR_FENCES.search(markdown))
+        )
         if is_issue and blog_dir is not None:
             try:
                 self._issue(page, text, blog_dir)
@@ -274,12 +266,8 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
     def on_page_content(
         self, html: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        if self.errors:
-            message = "\n".join(self.errors)
-            self.errors = []
-            if not self.serving:
-                raise PluginError(message)
-            log.info("masthead/newsletter: error: %s", message)  # the page shows the box
+        errors, self.errors = self.errors, []
+        report_errors(errors, serving=self.serving, plugin="masthead/newsletter", log=log)
         return html
 
     def _where(self, line: int | None) -> str:

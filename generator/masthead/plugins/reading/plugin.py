@@ -24,23 +24,22 @@ from typing import Any
 
 import markdown as md_lib
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from ...errors import MastheadError, display_path
-from ...frontmatter import split
 from ...reading.lock import ReadingLock, load_lock
 from ...reading.render import FenceError, parse_fence, render
 from .._fences import (
     SUPERFENCES,
-    PageContext,
     accept_options,
     current_page,
+    enter_page,
     error_box,
     fence_line,
     register_fence,
+    report_errors,
 )
 from .config import ReadingConfig
 
@@ -107,27 +106,14 @@ class ReadingPlugin(BasePlugin[ReadingConfig]):
     ) -> str | None:
         self.page_src = page.file.src_uri
         self.errors = []
-        body_line = 1
-        if page.file.abs_src_path:
-            try:
-                text = Path(page.file.abs_src_path).read_text(encoding="utf-8-sig")
-                doc = split(text, page.file.abs_src_path)
-                skipped = len(doc.body) - len(doc.body.lstrip("\n"))
-                body_line = doc.body_line + (0 if markdown.startswith("\n") else skipped)
-            except (OSError, MastheadError):
-                pass
-        current_page.set(PageContext(page.file.src_uri, markdown, body_line))
+        enter_page(page, markdown, need_source="reading" in markdown)
         return markdown
 
     def on_page_content(
         self, html: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        if self.errors:
-            message = "\n".join(self.errors)
-            self.errors = []
-            if not self.serving:
-                raise PluginError(message)
-            log.error(message)
+        errors, self.errors = self.errors, []
+        report_errors(errors, serving=self.serving, plugin="masthead/reading", log=log)
         return html
 
     # -- the fence --------------------------------------------------------------------
