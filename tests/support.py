@@ -9,9 +9,15 @@ import http.server
 import logging
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +96,56 @@ def serve_directory(directory: Path) -> Iterator[str]:
 
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def fetch_text(url: str, timeout: float = 10) -> str:
+    """GET ``url`` (loopback) and return the body as text; HTTP errors raise."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return str(response.read().decode("utf-8", "replace"))
+
+
+def wait_until(check: Callable[[], bool], what: str, *, log: Path, limit: float = 60) -> None:
+    """Poll ``check`` until it holds: a guard against hanging, not a timing assertion.
+
+    Connection errors count as "not yet"; on time-out the test fails with the
+    server's output from ``log``.
+    """
+    import pytest
+
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except (OSError, urllib.error.URLError):
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"{what} did not happen; server output:\n{log.read_text(errors='replace')}")
+
+
+@contextlib.contextmanager
+def masthead_serve(project: Path, log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run ``masthead serve`` in ``project`` on a free loopback port, output to ``log``.
+
+    Yields the base URL and the process; stops the server (SIGINT, then SIGKILL)
+    on the way out.
+    """
+    port = free_port()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "masthead.cli", "serve", "-a", f"127.0.0.1:{port}"],
+            cwd=project,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+            start_new_session=True,
+        )
+    try:
+        yield f"http://127.0.0.1:{port}/", proc
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

@@ -3,40 +3,22 @@
 from __future__ import annotations
 
 import html
-import os
 import shutil
-import signal
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from .support import free_port
+from .support import fetch_text as fetch
+from .support import masthead_serve, wait_until
 
 FIXTURE = Path(__file__).parent / "fixtures" / "diagrams" / "site"
 BROKEN = '# Broken\n\n```diagram src="diagrams/path.py"\n```\n'
 
 
-def fetch(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return str(response.read().decode("utf-8"))
-
-
-def wait_for(check: Callable[[], bool], what: str, log: Path, limit: float = 60) -> None:
-    """Poll ``check`` until it holds (a guard against hanging, not a timing assertion)."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"{what} did not happen; server output:\n{log.read_text()}")
+def wait_for(check: Callable[[], bool], what: str, log: Path) -> None:
+    wait_until(check, what, log=log)
 
 
 @pytest.fixture
@@ -45,26 +27,9 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, str, subprocess.Popen[bytes],
     source = site / "docs" / "diagrams" / "path.py"
     source.write_text(source.read_text() + "\nraise RuntimeError('half-written diagram')\n")
     (site / "docs" / "broken.md").write_text(BROKEN)
-    port = free_port()
     log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "masthead.cli", "serve", "-a", f"127.0.0.1:{port}"],
-            cwd=site,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-            start_new_session=True,
-        )
-    try:
-        yield site, f"http://127.0.0.1:{port}/", proc, log
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    with masthead_serve(site, log) as (base, proc):
+        yield site, base, proc, log
 
 
 @pytest.mark.slow

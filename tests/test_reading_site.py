@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,7 +12,8 @@ import pytest
 import yaml
 from mkdocs.exceptions import Abort
 
-from .support import build_site, copy_project, free_port
+from .support import build_site, copy_project, masthead_serve, wait_until
+from .support import fetch_text as fetch
 
 HOSTILE_TITLE = '<img src=x onerror="alert(1)">Pods & <script>alert(2)</script>'
 
@@ -146,47 +141,16 @@ def test_errors_fail_the_build_naming_file_and_line(
     assert re.search(expected, caplog.text), caplog.text
 
 
-def fetch(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return str(response.read().decode("utf-8"))
-
-
-def wait_for(check: Callable[[], bool], what: str, log: Path, limit: float = 60) -> None:
-    """Poll ``check`` until it holds (a guard against hanging, not a timing assertion)."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"{what} did not happen; server output:\n{log.read_text()}")
+def wait_for(check: Callable[[], bool], what: str, log: Path) -> None:
+    wait_until(check, what, log=log)
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Path, str, Path]]:
     project = _small_site(tmp_path / "site", PAGE, LOCK)
-    port = free_port()
     log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "masthead.cli", "serve", "-a", f"127.0.0.1:{port}"],
-            cwd=project,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-            start_new_session=True,
-        )
-    try:
-        yield project, f"http://127.0.0.1:{port}/", log
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    with masthead_serve(project, log) as (base, _):
+        yield project, base, log
 
 
 @pytest.mark.slow
