@@ -30,7 +30,7 @@ def run(feeds: list[Feed], cache: FeedCache, **settings: float) -> list[FeedOutc
 
 def reason_of(base: str, path: str, **kw: float) -> str:
     async def go() -> str:
-        async with make_client(timeout=5, concurrency=2) as client:
+        async with make_client(timeout=5) as client:
             try:
                 await fetch(
                     client,
@@ -66,6 +66,24 @@ def test_etag_then_304_reuses_the_cached_entries(tmp_path: Path) -> None:
     assert log[1].headers["If-None-Match"].startswith('"')
     assert log[1].status == 304
     assert log[0].headers["User-Agent"] == USER_AGENT
+
+
+def test_a_page_that_is_not_a_feed_is_not_parsed_again_while_unchanged(tmp_path: Path) -> None:
+    cache = FeedCache(tmp_path / "cache")
+    page = b"<!doctype html><html><head><title>Blog</title></head><body>hi</body></html>"
+    route = Route(body=page, content_type="text/html", validators=True)
+    with feed_server({"/blog": route}) as (base, server):
+        feed = Feed(url=f"{base}/blog", name="Not a feed")
+        (first,) = run([feed], cache)
+        (second,) = run([feed], cache)
+        route.body = RSS  # the site now serves a feed at that URL
+        (third,) = run([feed], cache)
+        log = list(server.log)
+    assert first.status == second.status == "failed"
+    assert first.reason and second.reason == first.reason
+    assert log[1].headers["If-None-Match"] and log[1].status == 304
+    assert third.status == "fetched" and third.candidates
+    assert log[2].status == 200
 
 
 def test_304_with_lost_entries_reparses_the_cached_body(tmp_path: Path) -> None:

@@ -35,6 +35,9 @@ class CachedFeed:
     """Normalised entry URL -> ISO time the entry was first seen (for undated entries)."""
     has_entries: bool = False
     """Entries parsed from the cached body are stored (by this version of the parser)."""
+    failure: str | None = None
+    """Why the body behind these validators is not a usable feed (by this parser), so
+    that a 304 for it is reported again without fetching or parsing the body."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,9 @@ class FeedCache:
                 first_seen=dict(data.get("first_seen", {})),
                 has_entries=data.get("parser_version") == PARSER_VERSION
                 and self._entries(url).is_file(),
+                failure=data.get("failure")
+                if data.get("parser_version") == PARSER_VERSION
+                else None,
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -168,4 +174,6 @@ class FeedCache:
             "parser_version": PARSER_VERSION,
             "first_seen": state.first_seen,
         }
+        if state.failure:
+            meta["failure"] = state.failure
         _replace(self._meta(state.url), json.dumps(meta).encode("utf-8"))

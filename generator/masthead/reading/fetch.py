@@ -1,6 +1,7 @@
 """Downloading feeds: httpx, concurrent, conditional, bounded.
 
-One :class:`httpx.AsyncClient` fetches every feed of a pull. Each fetch has
+One :class:`httpx.AsyncClient` (on masthead's lean HTTP/1.1 transport, see
+:mod:`.transport`) fetches every feed of a pull. Each fetch has
 a deadline (all redirects included), sends a User-Agent and the validators
 of the last response (``If-None-Match`` / ``If-Modified-Since``), follows
 redirects itself (to report permanent ones and detect loops), accepts gzip
@@ -24,6 +25,7 @@ import httpx
 
 from .. import __version__
 from .parse import FeedError
+from .transport import LeanTransport
 
 if importlib.util.find_spec("sniffio") is None:
     # httpcore tries ``import sniffio`` on every request and falls back to asyncio
@@ -34,7 +36,6 @@ if importlib.util.find_spec("sniffio") is None:
 
 USER_AGENT = f"masthead/{__version__} (reading-list pull; +https://pypi.org/project/masthead/)"
 MAX_REDIRECTS = 5
-CLIENT_CONNECTIONS = 8
 PERMANENT = (301, 308)
 ACCEPT = (
     "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
@@ -83,14 +84,17 @@ def _ssl_context() -> ssl.SSLContext:
 def make_client(
     *,
     timeout: float,
-    concurrency: int,
     user_agent: str | None = None,
     verify: ssl.SSLContext | None = None,
 ) -> httpx.AsyncClient:
-    """A client for ``concurrency`` simultaneous feeds."""
+    """The client of a pull: httpx over :class:`~.transport.LeanTransport`.
+
+    Concurrency is the caller's (a semaphore): the transport opens one
+    connection per request, so there is no pool to size.
+    """
     return httpx.AsyncClient(
+        transport=LeanTransport(verify, context_factory=_ssl_context),
         timeout=httpx.Timeout(timeout),
-        limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
         headers={
             "User-Agent": user_agent or USER_AGENT,
             "Accept": ACCEPT,
@@ -98,31 +102,7 @@ def make_client(
         },
         follow_redirects=False,
         trust_env=False,
-        verify=verify or _ssl_context(),
     )
-
-
-def split_concurrency(concurrency: int) -> tuple[int, int]:
-    """(number of clients, connections each) for ``concurrency`` connections in all."""
-    count = max(1, -(-concurrency // CLIENT_CONNECTIONS))
-    return count, max(1, -(-concurrency // count))
-
-
-def make_clients(
-    *, timeout: float, concurrency: int, user_agent: str | None = None
-) -> list[httpx.AsyncClient]:
-    """Clients sharing ``concurrency`` connections, at most CLIENT_CONNECTIONS each.
-
-    httpcore's pool scans every connection for every waiting request, which
-    grows with the square of its size; several small pools (one TLS context
-    shared) keep that cost flat when a pull opens dozens of connections.
-    """
-    context = _ssl_context()
-    count, per = split_concurrency(concurrency)
-    return [
-        make_client(timeout=timeout, concurrency=per, user_agent=user_agent, verify=context)
-        for _ in range(count)
-    ]
 
 
 def _status_reason(response: httpx.Response) -> str:

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .cache import CachedEntries, CachedFeed, FeedCache
-from .fetch import Fetched, Validators, fetch, make_clients, split_concurrency
+from .fetch import Fetched, Validators, fetch, make_client
 from .lock import Candidate, MergeResult, lock_path, read_lock, update_lock
 from .parse import Entry, FeedError, ParsedFeed, parse_feed
 from .sources import Feed, Settings, Sources
@@ -192,7 +192,7 @@ async def pull_feeds(
         if (
             cached is not None
             and (cached.etag or cached.last_modified)
-            and (cached.has_entries or cache.body_path(feed.url).is_file())
+            and (cached.has_entries or cached.failure or cache.body_path(feed.url).is_file())
         ):
             validators = Validators(cached.etag, cached.last_modified)
         try:
@@ -206,6 +206,9 @@ async def pull_feeds(
                 )
             body: bytes | None = None
             stored = None
+            if fetched.not_modified and cached is not None and cached.failure:
+                # the same body that was not a usable feed last time: the same reason
+                raise FeedError(cached.failure)
             if fetched.not_modified and cached is not None:
                 status = "unchanged"
                 stored = cache.load_entries(feed.url) if cached.has_entries else None
@@ -226,7 +229,20 @@ async def pull_feeds(
             else:
                 status = "fetched"
                 body = fetched.body or b""
-                parsed = await parse(body, fetched)
+                try:
+                    parsed = await parse(body, fetched)
+                except FeedError as exc:
+                    if fetched.etag or fetched.last_modified:
+                        failed = CachedFeed(
+                            url=feed.url,
+                            etag=fetched.etag,
+                            last_modified=fetched.last_modified,
+                            content_type=fetched.content_type,
+                            first_seen=dict(cached.first_seen) if cached else {},
+                            failure=exc.reason,
+                        )
+                        await asyncio.to_thread(cache.save, failed)
+                    raise
             first_seen = dict(cached.first_seen) if cached else {}
             candidates = select(parsed.entries, feed, window, now=moment, first_seen=first_seen)
             state = CachedFeed(
@@ -263,25 +279,15 @@ async def pull_feeds(
             on_done(outcome)
         return outcome
 
-    clients = []
+    client = None
     try:
         if any(not f.url.lower().startswith("file:") for f in feeds):
-            clients = make_clients(
-                timeout=settings.timeout,
-                concurrency=settings.concurrency,
-                user_agent=settings.user_agent,
-            )
-        per_client = split_concurrency(settings.concurrency)[1]
-        gates = [asyncio.Semaphore(per_client) for _ in clients] or [
-            asyncio.Semaphore(settings.concurrency)
-        ]
-        jobs = [
-            one(f, clients[i % len(clients)] if clients else None, gates[i % len(gates)])
-            for i, f in enumerate(feeds)
-        ]
+            client = make_client(timeout=settings.timeout, user_agent=settings.user_agent)
+        gate = asyncio.Semaphore(settings.concurrency)
+        jobs = [one(f, client, gate) for f in feeds]
         return list(await asyncio.gather(*jobs))
     finally:
-        for client in clients:
+        if client is not None:
             await client.aclose()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
