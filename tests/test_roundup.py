@@ -9,6 +9,7 @@ import pytest
 
 from masthead.cli import main
 from masthead.content import Period, load_posts
+from masthead.frontmatter import split
 from masthead.newsletter.issue import load_issue
 from masthead.newsletter.roundup import group_by_category, relink, scaffold_annual, scaffold_monthly
 from masthead.newsletter.site import read_site
@@ -47,6 +48,19 @@ def test_monthly_december_picks_the_months_posts_grouped_by_category(project: Pa
     # the greeting is the issue's own excerpt
     head, _, _ = draft.text.partition("<!-- more -->")
     assert "welcome to the December issue" in head
+
+
+def test_monthly_for_a_month_without_posts(project: Path) -> None:
+    site = read_site(project / "mkdocs.yml")
+    draft = scaffold_monthly(site, Period.parse("2023-01"))
+    assert not draft.posts
+    assert [heading for heading, _ in _sections(draft.text)] == [
+        "What I was reading in January",
+        "Wrapping up",
+    ]
+    meta = split(draft.text, draft.path).meta
+    assert meta["preheader"] == "What I was reading in January, and what I worked on."
+    assert "No new posts in January" in draft.text
 
 
 def test_monthly_november_groups_containers_before_networking(project: Path) -> None:

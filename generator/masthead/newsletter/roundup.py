@@ -159,9 +159,13 @@ def monthly_text(
     title = f"{newsletter.title}: {period.title}"
     topics = _topics(groups)
     preheader = (
-        f"{_plural(len(posts), 'new post')}"
-        + (f" on {topics}" if topics else "")
-        + f", and what I was reading in {month}."
+        (
+            f"{_plural(len(posts), 'new post')}"
+            + (f" on {topics}" if topics else "")
+            + f", and what I was reading in {month}."
+        )
+        if posts
+        else f"What I was reading in {month}, and what I worked on."
     )
     head = _front_matter(
         [
