@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextvars
 import html
 import logging
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,6 +80,13 @@ def enter_page(page: Page, markdown: str, *, need_source: bool = True) -> str:
             source = None
     current_page.set(PageContext(page.file.src_uri, markdown, body_line, source))
     return source or ""
+
+
+def page_location(docs_dir: Path, src_path: str | None, line: int | None = None) -> str:
+    """``content/blog/posts/x.md:12``: a page source as errors name it (docs folder first)."""
+    docs = posixpath.normpath(docs_dir.name)
+    location = f"{docs}/{src_path}" if src_path else docs
+    return f"{location}:{line}" if line else location
 
 
 def report_errors(errors: list[str], *, serving: bool, plugin: str, log: logging.Logger) -> None:

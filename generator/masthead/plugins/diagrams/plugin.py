@@ -45,7 +45,7 @@ from ...diagrams.fence import (
 from ...diagrams.render import DiagramSource, Renderer, RenderFailure, normalize_code
 from ...diagrams.toolchain import GraphvizMissing
 from ...errors import MastheadError
-from .._fences import error_box, register_fence
+from .._fences import error_box, page_location, register_fence
 from .config import DiagramsConfig
 
 log = logging.getLogger("mkdocs.plugins.masthead.diagrams")
@@ -236,10 +236,7 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
         return candidates[0].line if candidates else None
 
     def _where(self, line: int | None) -> str:
-        if self._page is None:
-            return self._docs_dir.name
-        path = f"{self._docs_dir.name}/{self._page.file.src_uri}"
-        return f"{path}:{line}" if line is not None else path
+        return page_location(self._docs_dir, self._page.file.src_uri if self._page else None, line)
 
     def _fail(self, language: str, where: str, reason: str, detail: str = "") -> str:
         message = f"{where}: the ```{language} fence {reason}"

@@ -51,6 +51,7 @@ from .._fences import (
     enter_page,
     error_box,
     fence_line,
+    page_location,
     register_fence,
     report_errors,
 )
@@ -255,11 +256,10 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
                 self._issue(page, text, blog_dir)
             except FrontMatterError as exc:
                 message = f"{self._where(exc.line)}: {exc.message}"
-                if not self.serving:
-                    raise PluginError(message) from exc
-                # info, not error: with strict: true an error would abort the rebuild,
-                # and the error box in the page is what the author should see.
-                log.info("masthead/newsletter: error: %s", message)
+                # raises under a build; under serve the page shows the box instead
+                report_errors(
+                    [message], serving=self.serving, plugin="masthead/newsletter", log=log
+                )
                 return error_box("Newsletter issue front matter", message) + "\n\n" + markdown
         return markdown
 
@@ -271,9 +271,7 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
         return html
 
     def _where(self, line: int | None) -> str:
-        docs = posixpath.normpath(self.docs_dir.name)
-        location = f"{docs}/{self.page_src}"
-        return f"{location}:{line}" if line else location
+        return page_location(self.docs_dir, self.page_src, line)
 
     def _issue(self, page: Page, text: str, blog_dir: str) -> Issue:
         issue = parse_issue(

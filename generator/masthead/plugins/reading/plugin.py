@@ -18,7 +18,6 @@ The build only reads lock files; it never fetches a feed.
 from __future__ import annotations
 
 import logging
-import posixpath
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ from .._fences import (
     enter_page,
     error_box,
     fence_line,
+    page_location,
     register_fence,
     report_errors,
 )
@@ -119,8 +119,7 @@ class ReadingPlugin(BasePlugin[ReadingConfig]):
     # -- the fence --------------------------------------------------------------------
 
     def _where(self, line: int | None) -> str:
-        location = f"{posixpath.normpath(self.docs_dir.name)}/{self.page_src}"
-        return f"{location}:{line}" if line else location
+        return page_location(self.docs_dir, self.page_src, line)
 
     def _fail(self, source: str, message: str, line: int | None = None) -> str:
         opener = fence_line(current_page.get(), "reading", source)
