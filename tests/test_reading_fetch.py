@@ -30,7 +30,7 @@ def run(feeds: list[Feed], cache: FeedCache, **settings: float) -> list[FeedOutc
 
 def reason_of(base: str, path: str, **kw: float) -> str:
     async def go() -> str:
-        async with make_client(timeout=5) as client:
+        async with make_client() as client:
             try:
                 await fetch(
                     client,
@@ -160,8 +160,7 @@ def test_redirect_loop_and_too_many_hops() -> None:
     with feed_server(routes) as (base, _):
         assert reason_of(base, "/loop-a").startswith("redirect loop:")
         assert reason_of(base, "/hop0").startswith("too many redirects")
-        # httpx refuses to even build the request for such a Location.
-        assert reason_of(base, "/js").startswith("invalid URL or redirect target:")
+        assert reason_of(base, "/js") == "redirect to a non-http(s) URL refused: javascript:alert(1)"
 
 
 @pytest.mark.parametrize(

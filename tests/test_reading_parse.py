@@ -22,7 +22,7 @@ SOURCES = ["file", "file.gz", "http", "http+gzip"]
 
 
 async def _get(url: str, max_bytes: int) -> ParsedFeed:
-    async with make_client(timeout=10) as client:
+    async with make_client() as client:
         got = await fetch(client, url, max_bytes=max_bytes, timeout=10)
     assert got.body is not None
     return parse_feed(

@@ -181,7 +181,7 @@ def test_https_with_an_untrusted_certificate_fails_as_a_feed_error(
     reply = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
 
     async def pull_one(url: str) -> None:
-        async with make_client(timeout=5) as client:  # the system's trust store
+        async with make_client() as client:  # the system's trust store
             await fetch(client, url, max_bytes=1 << 20, timeout=5)
 
     with raw_server(reply, tls=server) as (url, _), pytest.raises(FeedError) as info:

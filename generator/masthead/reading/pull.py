@@ -23,10 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
-
 from .cache import CachedEntries, CachedFeed, FeedCache
-from .fetch import Fetched, Validators, fetch, make_client
+from .fetch import FeedClient, Fetched, Validators, fetch, make_client
 from .lock import Candidate, MergeResult, lock_path, read_lock, update_lock
 from .parse import Entry, FeedError, ParsedFeed, parse_feed
 from .sources import Feed, Settings, Sources
@@ -184,9 +182,7 @@ async def pull_feeds(
             pool = _pool(workers)
         return await loop.run_in_executor(pool, _parse_job, *args)
 
-    async def one(
-        feed: Feed, client: httpx.AsyncClient | None, gate: asyncio.Semaphore
-    ) -> FeedOutcome:
+    async def one(feed: Feed, client: FeedClient | None, gate: asyncio.Semaphore) -> FeedOutcome:
         cached = cache.load(feed.url)
         validators = None
         if (
@@ -282,7 +278,7 @@ async def pull_feeds(
     client = None
     try:
         if any(not f.url.lower().startswith("file:") for f in feeds):
-            client = make_client(timeout=settings.timeout, user_agent=settings.user_agent)
+            client = make_client(user_agent=settings.user_agent)
         gate = asyncio.Semaphore(settings.concurrency)
         jobs = [one(f, client, gate) for f in feeds]
         return list(await asyncio.gather(*jobs))
