@@ -98,6 +98,27 @@ def test_304_with_lost_entries_reparses_the_cached_body(tmp_path: Path) -> None:
     assert second.status == "unchanged" and second.candidates == first.candidates
 
 
+def test_304_for_a_window_without_entries_leaves_them_on_disk(tmp_path: Path) -> None:
+    cache = FeedCache(tmp_path / "cache")
+    june = Window(datetime(2021, 6, 1, tzinfo=UTC), datetime(2021, 7, 1, tzinfo=UTC))
+    with feed_server({"/rss": Route(body=RSS, validators=True)}) as (base, server):
+        feed = Feed(url=f"{base}/rss", name="Cluster Notes")
+        (first,) = run([feed], cache)
+        (stored,) = (tmp_path / "cache").glob("*.entries.json")
+        stored.write_text("not JSON", encoding="utf-8")
+        (june_pull,) = asyncio.run(pull_feeds([feed], june, cache, now=NOW))
+        assert stored.read_text(encoding="utf-8") == "not JSON"  # not needed, not read
+        # December needs them: unreadable, so the cached body is parsed again.
+        (december,) = run([feed], cache)
+        assert stored.read_text(encoding="utf-8") != "not JSON"
+        statuses = [entry.status for entry in server.log]
+    assert statuses == [200, 304, 304]
+    assert june_pull.status == "unchanged" and june_pull.candidates == ()
+    assert june_pull.entries_seen == first.entries_seen > 0
+    assert june_pull.warnings == first.warnings
+    assert december.status == "unchanged" and december.candidates == first.candidates
+
+
 def test_last_modified_only(tmp_path: Path) -> None:
     route = Route(body=RSS, validators=True)
     cache = FeedCache(tmp_path / "cache")
@@ -160,7 +181,9 @@ def test_redirect_loop_and_too_many_hops() -> None:
     with feed_server(routes) as (base, _):
         assert reason_of(base, "/loop-a").startswith("redirect loop:")
         assert reason_of(base, "/hop0").startswith("too many redirects")
-        assert reason_of(base, "/js") == "redirect to a non-http(s) URL refused: javascript:alert(1)"
+        assert (
+            reason_of(base, "/js") == "redirect to a non-http(s) URL refused: javascript:alert(1)"
+        )
 
 
 @pytest.mark.parametrize(

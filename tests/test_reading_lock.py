@@ -10,13 +10,13 @@ import pytest
 import yaml
 
 from masthead.errors import ConfigError
-from masthead.reading.cache import FeedCache
+from masthead.reading.cache import EntryIndex, FeedCache
 from masthead.reading.lock import Candidate, load_lock, update_lock
 from masthead.reading.parse import Entry
 from masthead.reading.pull import Window, pull, select
 from masthead.reading.sources import Feed, Sources
 
-from .test_reading_helpers import Route, feed_server
+from .test_reading_helpers import Route, _Server, feed_server
 
 DECEMBER = Window(datetime(2022, 12, 1, tzinfo=UTC), datetime(2023, 1, 1, tzinfo=UTC))
 NOW = datetime(2022, 12, 31, 12, tzinfo=UTC)
@@ -44,9 +44,10 @@ C = ("Post C", "https://f.example/c/", "Sun, 18 Dec 2022 10:00:00 GMT")
 class Project:
     """A project folder with a feeds.yml pointing at a loopback server whose feed can change."""
 
-    def __init__(self, root: Path, route: Route, base: str) -> None:
+    def __init__(self, root: Path, route: Route, base: str, server: _Server) -> None:
         self.root = root
         self.route = route
+        self.server = server
         self.docs = root / "content"
         self.sources = Sources(
             self.docs / "reading" / "feeds.yml", (Feed(url=f"{base}/feed", name="Feed Weekly"),)
@@ -82,8 +83,8 @@ class Project:
 @pytest.fixture
 def project(tmp_path: Path):  # type: ignore[no-untyped-def]
     route = Route(body=rss(A, B), validators=True)
-    with feed_server({"/feed": route}) as (base, _):
-        yield Project(tmp_path, route, base)
+    with feed_server({"/feed": route}) as (base, server):
+        yield Project(tmp_path, route, base, server)
 
 
 AUTHOR = {
@@ -230,6 +231,27 @@ def test_window_rules(tmp_path: Path) -> None:
     assert first_seen == {}
 
 
+def test_entry_index_tells_when_a_window_may_hold_entries() -> None:
+    def at(*ymd: int) -> float:
+        return datetime(*ymd, tzinfo=UTC).timestamp()
+
+    index = EntryIndex(count=3, dated=(at(2022, 12, 2), at(2030, 1, 1)))
+    november = Window(datetime(2022, 11, 1, tzinfo=UTC), DECEMBER.start)
+    january = Window(DECEMBER.end, datetime(2023, 2, 1, tzinfo=UTC))
+
+    def may(window: Window, now: datetime = NOW, seen: dict[str, str] | None = None) -> bool:
+        return index.may_select(window.start, window.end, now, seen or {})
+
+    assert may(DECEMBER)
+    assert not may(november)
+    # The entry dated 2030 counts as now: December on NOW, January two weeks later.
+    assert not may(january)
+    assert may(january, now=datetime(2023, 1, 15, tzinfo=UTC))
+    # An undated entry counts from when it was first seen.
+    assert may(november, seen={"https://f.example/u": "2022-11-20T08:00:00+00:00"})
+    assert not may(november, seen={"https://f.example/u": "2022-12-20T08:00:00+00:00"})
+
+
 def test_first_seen_is_kept_in_the_cache(project: Project) -> None:
     project.route.body = rss(("Undated", "https://f.example/u/", None))
     project.pull(now=NOW)
@@ -239,6 +261,29 @@ def test_first_seen_is_kept_in_the_cache(project: Project) -> None:
     project.pull(now=NOW + timedelta(days=20))
     (entry,) = project.entries()
     assert entry["published"] == "2022-12-31T12:00:00Z"
+
+
+def test_a_lock_edited_after_a_pull_is_checked_again_before_fetching(project: Project) -> None:
+    project.pull()
+    # An edit of the same size (a pull remembers the file as it left it).
+    text = project.lock.read_text(encoding="utf-8").replace("  pick: false", "  pick: maybe", 1)
+    project.lock.write_text(text, encoding="utf-8")
+    requests = len(project.server.log)
+    with pytest.raises(ConfigError) as info:
+        project.pull()
+    assert "'pick' to be true or false" in info.value.message
+    assert len(project.server.log) == requests  # reported before any feed was fetched
+    assert project.lock.read_text(encoding="utf-8") == text
+
+
+def test_an_unchanged_lock_still_gets_what_the_feed_adds(project: Project) -> None:
+    project.pull()
+    assert project.pull() == {"new": 0, "updated": 0}
+    project.route.body = rss(A, B, C)
+    assert project.pull() == {"new": 1, "updated": 0}
+    assert [e["url"] for e in project.entries()] == [A[1], B[1], C[1]]
+    project.lock.unlink()  # deleted between pulls: written again in full
+    assert project.pull() == {"new": 3, "updated": 0}
 
 
 def test_a_broken_lock_is_reported_and_never_overwritten(project: Project) -> None:

@@ -2,8 +2,14 @@
 
 For each feed URL: the validators of the last response (ETag,
 Last-Modified) for a conditional GET, the body, the entries parsed from it
-(so a 304 needs no parsing) and when each undated entry was first seen.
-Everything here can be deleted; the next pull fetches in full again.
+(so a 304 needs no parsing), a summary of their dates (so a 304 for a feed
+with nothing in the window needs not even those) and when each undated
+entry was first seen.
+
+The small per-feed state of every feed lives in one file, ``feeds.json``,
+read once and written once per pull (:meth:`FeedCache.flush`); bodies and
+entries have a file per feed. Everything here can be deleted; the next pull
+fetches in full again.
 """
 
 from __future__ import annotations
@@ -24,6 +30,45 @@ CACHE_DIR = Path(".cache") / "masthead" / "reading"
 
 
 @dataclass(frozen=True)
+class EntryIndex:
+    """What the metadata says about the cached entries, so that a 304 for a feed
+    with nothing in the window needs neither its entries nor any parsing."""
+
+    count: int
+    """Entries in the document (those skipped for want of a link included)."""
+    dated: tuple[float, ...] = ()
+    """POSIX time of every dated entry."""
+    warnings: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, parsed: CachedEntries) -> EntryIndex:
+        dated = tuple(sorted(e.published.timestamp() for e in parsed.entries if e.published))
+        return cls(len(parsed.entries) + parsed.skipped, dated, parsed.warnings)
+
+    def may_select(
+        self, start: datetime, end: datetime, now: datetime, first_seen: dict[str, str]
+    ) -> bool:
+        """Whether any entry can fall in [start, end): a dated one (a future date
+        counting as ``now``, as the pull's window rules say) or an undated one by
+        when it was first seen."""
+        low, high, clamp = start.timestamp(), end.timestamp(), now.timestamp()
+        if any(low <= min(when, clamp) < high for when in self.dated):
+            return True
+        return any(start <= datetime.fromisoformat(seen) < end for seen in first_seen.values())
+
+
+@dataclass(frozen=True)
+class LockMemo:
+    """A lock file as the last pull left it: the digest of its bytes and of the
+    candidates merged into it. While the file's bytes match, it is still valid
+    (no need to parse it before fetching); while the candidates match too,
+    merging them again would change nothing."""
+
+    lock: str
+    candidates: str
+
+
+@dataclass(frozen=True)
 class CachedFeed:
     """The remembered state of one feed URL (without its entries: see ``load_entries``)."""
 
@@ -35,6 +80,8 @@ class CachedFeed:
     """Normalised entry URL -> ISO time the entry was first seen (for undated entries)."""
     has_entries: bool = False
     """Entries parsed from the cached body are stored (by this version of the parser)."""
+    index: EntryIndex | None = None
+    """A summary of those entries (None when they are not stored)."""
     failure: str | None = None
     """Why the body behind these validators is not a usable feed (by this parser), so
     that a 304 for it is reported again without fetching or parsing the body."""
@@ -88,10 +135,20 @@ def _entry_from_json(d: dict[str, Any]) -> Entry:
 
 
 class FeedCache:
-    """The cache folder of one project."""
+    """The cache folder of one project.
+
+    :meth:`save` writes a feed's body and entries at once and keeps its state
+    in memory; :meth:`flush` writes the state of every feed, and the lock
+    memos (:class:`LockMemo`), to ``feeds.json``.
+    Saving from several threads is safe.
+    """
+
+    FORMAT = 1
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._data: dict[str, dict[str, Any]] | None = None
+        self._dirty = False
 
     @classmethod
     def for_project(cls, project: Path) -> FeedCache:
@@ -103,31 +160,75 @@ class FeedCache:
     def body_path(self, url: str) -> Path:
         return self.root / f"{self._key(url)}.body"
 
-    def _meta(self, url: str) -> Path:
-        return self.root / f"{self._key(url)}.json"
-
     def _entries(self, url: str) -> Path:
         return self.root / f"{self._key(url)}.entries.json"
 
+    @property
+    def _index_path(self) -> Path:
+        return self.root / "feeds.json"
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        if self._data is None:
+            data: Any = None
+            with contextlib.suppress(OSError, ValueError):
+                data = json.loads(self._index_path.read_bytes())
+            if not (
+                isinstance(data, dict)
+                and data.get("format") == self.FORMAT
+                and data.get("parser_version") == PARSER_VERSION
+                and isinstance(data.get("feeds"), dict)
+                and isinstance(data.get("locks"), dict)
+            ):
+                data = {"feeds": {}, "locks": {}}
+            self._data = {"feeds": data["feeds"], "locks": data["locks"]}
+        return self._data
+
+    def _all(self) -> dict[str, Any]:
+        return self._load()["feeds"]
+
+    def lock_memo(self, lock: Path) -> LockMemo | None:
+        """What the last pull left in the lock file ``lock``, or None."""
+        memo: Any = self._load()["locks"].get(str(lock.resolve()))
+        try:
+            return LockMemo(str(memo["lock"]), str(memo["candidates"]))
+        except (TypeError, KeyError, ValueError):
+            return None
+
+    def remember_lock(self, lock: Path, memo: LockMemo | None) -> None:
+        """Record (or, with None, forget) what a pull left in the lock file ``lock``."""
+        locks = self._load()["locks"]
+        key = str(lock.resolve())
+        if memo is None:
+            self._dirty |= locks.pop(key, None) is not None
+        elif locks.get(key) != {"lock": memo.lock, "candidates": memo.candidates}:
+            locks[key] = {"lock": memo.lock, "candidates": memo.candidates}
+            self._dirty = True
+
     def load(self, url: str) -> CachedFeed | None:
         """The cached state of ``url`` (small: validators, first-seen times), or None."""
+        data = self._all().get(url)
+        if not isinstance(data, dict):
+            return None
         try:
-            data = json.loads(self._meta(url).read_text(encoding="utf-8"))
-            if data.get("url") != url:
-                return None
+            index = data.get("index")
+            summary = None
+            if index is not None and self._entries(url).is_file():
+                summary = EntryIndex(
+                    count=int(index["count"]),
+                    dated=tuple(float(t) for t in index["dated"]),
+                    warnings=tuple(str(w) for w in index["warnings"]),
+                )
             return CachedFeed(
                 url=url,
                 etag=data.get("etag"),
                 last_modified=data.get("last_modified"),
                 content_type=data.get("content_type"),
                 first_seen=dict(data.get("first_seen", {})),
-                has_entries=data.get("parser_version") == PARSER_VERSION
-                and self._entries(url).is_file(),
-                failure=data.get("failure")
-                if data.get("parser_version") == PARSER_VERSION
-                else None,
+                has_entries=summary is not None,
+                index=summary,
+                failure=data.get("failure"),
             )
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def load_entries(self, url: str) -> CachedEntries | None:
@@ -154,7 +255,8 @@ class FeedCache:
     def save(
         self, state: CachedFeed, parsed: CachedEntries | None = None, body: bytes | None = None
     ) -> None:
-        """Store ``state`` (and the body and its entries when given), each file atomically."""
+        """Store the body and its entries when given (each file atomically), and
+        ``state`` until :meth:`flush`."""
         if body is not None:
             _replace(self.body_path(state.url), body)
         if parsed is not None:
@@ -166,14 +268,27 @@ class FeedCache:
                 "skipped": parsed.skipped,
             }
             _replace(self._entries(state.url), json.dumps(entries).encode("utf-8"))
-        meta = {
-            "url": state.url,
+        meta: dict[str, Any] = {
             "etag": state.etag,
             "last_modified": state.last_modified,
             "content_type": state.content_type,
-            "parser_version": PARSER_VERSION,
             "first_seen": state.first_seen,
         }
+        if state.index is not None:
+            meta["index"] = {
+                "count": state.index.count,
+                "dated": list(state.index.dated),
+                "warnings": list(state.index.warnings),
+            }
         if state.failure:
             meta["failure"] = state.failure
-        _replace(self._meta(state.url), json.dumps(meta).encode("utf-8"))
+        self._all()[state.url] = meta
+        self._dirty = True
+
+    def flush(self) -> None:
+        """Write the state of every feed saved since the last flush (atomically)."""
+        if not self._dirty:
+            return
+        data = {"format": self.FORMAT, "parser_version": PARSER_VERSION, **self._load()}
+        _replace(self._index_path, json.dumps(data).encode("utf-8"))
+        self._dirty = False

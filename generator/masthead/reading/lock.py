@@ -10,6 +10,8 @@ idempotent and the file is written atomically, only when it changes.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -126,11 +128,22 @@ def _parse_published(value: Any, path: Path, line: int) -> datetime | None:
 # --- reading ---------------------------------------------------------------------------
 
 
-def _read_raw(path: Path) -> tuple[_yaml.LineDict | None, list[_yaml.LineDict]]:
+def _read_bytes(path: Path) -> bytes | None:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes()
     except FileNotFoundError:
+        return None
+
+
+def _read_raw(
+    path: Path, raw: bytes | None = None
+) -> tuple[_yaml.LineDict | None, list[_yaml.LineDict]]:
+    if raw is None:
+        raw = _read_bytes(path)
+    if raw is None:
         return None, []
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"expected UTF-8 text: {exc.reason}", path=path) from exc
     data = _yaml.load(text, path)
@@ -357,29 +370,46 @@ class LockSnapshot:
     """A lock file as read and validated at one moment (to merge into it later)."""
 
     path: Path
-    stamp: tuple[int, int] | None
-    """(mtime_ns, size) when read; None when the file did not exist."""
+    digest: str | None
+    """:func:`lock_digest` of the bytes read; None when the file did not exist."""
     data: _yaml.LineDict | None
     entries: list[_yaml.LineDict]
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return (st.st_mtime_ns, st.st_size)
+def _digest(raw: bytes | None) -> str | None:
+    return None if raw is None else hashlib.sha256(raw).hexdigest()
 
 
-def read_lock(path: str | Path, issue: str) -> LockSnapshot:
-    """Read and validate the lock at ``path`` (missing is fine: an empty snapshot)."""
+def lock_digest(path: Path) -> str | None:
+    """A fingerprint of the file's bytes (None when it does not exist).
+
+    Reading and hashing a lock costs well under a millisecond, parsing it
+    tens of milliseconds; and unlike a file's mtime, a hash cannot miss an
+    edit saved within the same clock tick.
+    """
+    return _digest(_read_bytes(path))
+
+
+def candidates_digest(issue: str, candidates: list[Candidate]) -> str:
+    """A fingerprint of what a pull would merge into the issue's lock."""
+    digest = hashlib.sha256(issue.encode("utf-8"))
+    for c in candidates:
+        fields = (c.url, c.title, c.source, iso(c.published), c.summary, c.guid or "", c.dated)
+        digest.update(json.dumps(fields, ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def read_lock(path: str | Path, issue: str, raw: bytes | None = None) -> LockSnapshot:
+    """Read and validate the lock at ``path`` (missing is fine: an empty snapshot);
+    ``raw`` is its bytes when the caller has read them already."""
     p = Path(path)
-    stamp = _stamp(p)
-    data, raw_entries = _read_raw(p)
+    if raw is None:
+        raw = _read_bytes(p)
+    data, raw_entries = _read_raw(p, raw)
     _check_issue(data, p, issue)
-    for raw in raw_entries:
-        _item(raw, p)
-    return LockSnapshot(p, stamp, data, raw_entries)
+    for item in raw_entries:
+        _item(item, p)
+    return LockSnapshot(p, _digest(raw), data, raw_entries)
 
 
 def update_lock(
@@ -397,17 +427,14 @@ def update_lock(
     atomically.
     """
     p = Path(path)
-    if snapshot is None or snapshot.path != p or snapshot.stamp != _stamp(p):
-        snapshot = read_lock(p, issue)  # (again, if the author saved it meanwhile)
+    raw = _read_bytes(p)
+    if snapshot is None or snapshot.path != p or snapshot.digest != _digest(raw):
+        snapshot = read_lock(p, issue, raw)  # (again, if the author saved it meanwhile)
     data, raw_entries = snapshot.data, snapshot.entries
     result = merge([dict(e) for e in raw_entries], candidates)
     if data is not None and not result.new and not result.updated:
         return result
     text = dump_lock(issue, result.entries)
-    try:
-        current = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        current = None
-    if text != current:
+    if raw is None or text.encode("utf-8") != raw:
         atomic_write(p, text)
     return result

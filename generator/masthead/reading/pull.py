@@ -17,15 +17,24 @@ import asyncio
 import concurrent.futures
 import multiprocessing
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .cache import CachedEntries, CachedFeed, FeedCache
+from .cache import CachedEntries, CachedFeed, EntryIndex, FeedCache, LockMemo
 from .fetch import FeedClient, Fetched, Validators, fetch, make_client
-from .lock import Candidate, MergeResult, lock_path, read_lock, update_lock
+from .lock import (
+    Candidate,
+    MergeResult,
+    candidates_digest,
+    lock_digest,
+    lock_path,
+    read_lock,
+    update_lock,
+)
 from .parse import Entry, FeedError, ParsedFeed, parse_feed
 from .sources import Feed, Settings, Sources
 from .urls import normalise_url
@@ -182,6 +191,67 @@ async def pull_feeds(
             pool = _pool(workers)
         return await loop.run_in_executor(pool, _parse_job, *args)
 
+    async def entries_of(feed: Feed, fetched: Fetched, cached: CachedFeed | None) -> FeedOutcome:
+        """Parse a fresh body (or reuse the entries of a 304), select, update the cache."""
+        body: bytes | None = None
+        stored = None
+        if fetched.not_modified and cached is not None:
+            status = "unchanged"
+            stored = cache.load_entries(feed.url) if cached.has_entries else None
+            if stored is not None:
+                parsed = ParsedFeed(
+                    stored.title, None, "cached", stored.entries, stored.warnings, stored.skipped
+                )
+            else:  # entries lost or from an older parser: parse the cached body again
+                body = cache.load_body(feed.url)
+                if body is None:
+                    raise FeedError("HTTP 304 Not Modified but the cached body is gone")
+                parsed = await parse(body, fetched)
+        else:
+            status = "fetched"
+            body = fetched.body or b""
+            try:
+                parsed = await parse(body, fetched)
+            except FeedError as exc:
+                if fetched.etag or fetched.last_modified:
+                    failed = CachedFeed(
+                        url=feed.url,
+                        etag=fetched.etag,
+                        last_modified=fetched.last_modified,
+                        content_type=fetched.content_type,
+                        first_seen=dict(cached.first_seen) if cached else {},
+                        failure=exc.reason,
+                    )
+                    await asyncio.to_thread(cache.save, failed)
+                raise
+        first_seen = dict(cached.first_seen) if cached else {}
+        candidates = select(parsed.entries, feed, window, now=moment, first_seen=first_seen)
+        entries = CachedEntries(parsed.title, parsed.entries, parsed.warnings, parsed.skipped)
+        state = CachedFeed(
+            url=feed.url,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            content_type=fetched.content_type or (cached.content_type if cached else None),
+            first_seen=first_seen,
+            has_entries=True,
+            index=cached.index if stored is not None and cached else EntryIndex.of(entries),
+        )
+        if cached is None or stored is None or state != cached:
+            await asyncio.to_thread(
+                cache.save,
+                state,
+                entries if stored is None else None,
+                body if status == "fetched" else None,
+            )
+        return FeedOutcome(
+            feed,
+            status,
+            moved_to=fetched.moved_to,
+            warnings=parsed.warnings,
+            candidates=tuple(candidates),
+            entries_seen=len(parsed.entries) + parsed.skipped,
+        )
+
     async def one(feed: Feed, client: FeedClient | None, gate: asyncio.Semaphore) -> FeedOutcome:
         cached = cache.load(feed.url)
         validators = None
@@ -200,73 +270,28 @@ async def pull_feeds(
                     max_bytes=settings.max_bytes,
                     timeout=settings.timeout,
                 )
-            body: bytes | None = None
-            stored = None
             if fetched.not_modified and cached is not None and cached.failure:
                 # the same body that was not a usable feed last time: the same reason
                 raise FeedError(cached.failure)
-            if fetched.not_modified and cached is not None:
-                status = "unchanged"
-                stored = cache.load_entries(feed.url) if cached.has_entries else None
-                if stored is not None:
-                    parsed = ParsedFeed(
-                        stored.title,
-                        None,
-                        "cached",
-                        stored.entries,
-                        stored.warnings,
-                        stored.skipped,
-                    )
-                else:  # entries lost or from an older parser: parse the cached body again
-                    body = cache.load_body(feed.url)
-                    if body is None:
-                        raise FeedError("HTTP 304 Not Modified but the cached body is gone")
-                    parsed = await parse(body, fetched)
+            if (
+                fetched.not_modified
+                and cached is not None
+                and cached.index is not None
+                and not cached.index.may_select(window.start, window.end, moment, cached.first_seen)
+            ):
+                # Nothing of this feed can be in the window: its entries stay on disk.
+                state = replace(cached, etag=fetched.etag, last_modified=fetched.last_modified)
+                if state != cached:
+                    await asyncio.to_thread(cache.save, state)
+                outcome = FeedOutcome(
+                    feed,
+                    "unchanged",
+                    moved_to=fetched.moved_to,
+                    warnings=cached.index.warnings,
+                    entries_seen=cached.index.count,
+                )
             else:
-                status = "fetched"
-                body = fetched.body or b""
-                try:
-                    parsed = await parse(body, fetched)
-                except FeedError as exc:
-                    if fetched.etag or fetched.last_modified:
-                        failed = CachedFeed(
-                            url=feed.url,
-                            etag=fetched.etag,
-                            last_modified=fetched.last_modified,
-                            content_type=fetched.content_type,
-                            first_seen=dict(cached.first_seen) if cached else {},
-                            failure=exc.reason,
-                        )
-                        await asyncio.to_thread(cache.save, failed)
-                    raise
-            first_seen = dict(cached.first_seen) if cached else {}
-            candidates = select(parsed.entries, feed, window, now=moment, first_seen=first_seen)
-            state = CachedFeed(
-                url=feed.url,
-                etag=fetched.etag,
-                last_modified=fetched.last_modified,
-                content_type=fetched.content_type or (cached.content_type if cached else None),
-                first_seen=first_seen,
-                has_entries=True,
-            )
-            if cached is None or stored is None or state != cached:
-                entries = CachedEntries(
-                    parsed.title, parsed.entries, parsed.warnings, parsed.skipped
-                )
-                await asyncio.to_thread(
-                    cache.save,
-                    state,
-                    entries if stored is None else None,
-                    body if status == "fetched" else None,
-                )
-            outcome = FeedOutcome(
-                feed,
-                status,
-                moved_to=fetched.moved_to,
-                warnings=parsed.warnings,
-                candidates=tuple(candidates),
-                entries_seen=len(parsed.entries) + parsed.skipped,
-            )
+                outcome = await entries_of(feed, fetched, cached)
         except FeedError as exc:
             outcome = FeedOutcome(feed, "failed", reason=exc.reason)
         except Exception as exc:  # a broken feed must never stop the others
@@ -287,6 +312,7 @@ async def pull_feeds(
             await client.aclose()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+        cache.flush()
 
 
 def dedupe(outcomes: Sequence[FeedOutcome]) -> list[Candidate]:
@@ -323,12 +349,18 @@ def pull(
     A lock file that does not validate is reported before any feed is fetched.
     """
     target = lock_path(docs_dir, issue)
-    snapshot = read_lock(target, issue) if write else None
+    cache = FeedCache.for_project(project)
+    memo = cache.lock_memo(target) if write else None
+    if memo is not None and lock_digest(target) != memo.lock:
+        memo = None  # edited (or deleted) since the last pull
+    # Validated now, so that a broken lock is reported before any feed is fetched;
+    # a lock exactly as the last pull left it was valid then.
+    snapshot = read_lock(target, issue) if write and memo is None else None
     outcomes = asyncio.run(
         pull_feeds(
             sources.enabled,
             window,
-            FeedCache.for_project(project),
+            cache,
             settings=sources.settings,
             now=now,
             on_done=on_done,
@@ -337,5 +369,14 @@ def pull(
     )
     if not write:
         return PullReport(None, tuple(outcomes))
-    result = update_lock(target, issue, dedupe(outcomes), snapshot)
+    candidates = dedupe(outcomes)
+    digest = candidates_digest(issue, candidates)
+    if memo is not None and memo.candidates == digest and lock_digest(target) == memo.lock:
+        # The lock already holds exactly this merge (merging is idempotent).
+        result = MergeResult([], Counter(), Counter())
+    else:
+        result = update_lock(target, issue, candidates, snapshot)
+    after = lock_digest(target)
+    cache.remember_lock(target, LockMemo(after, digest) if after is not None else None)
+    cache.flush()
     return PullReport(target, tuple(outcomes), result, dict(result.new), dict(result.updated))
