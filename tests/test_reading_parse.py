@@ -182,40 +182,116 @@ def test_to_text() -> None:
     assert cut.endswith("…") and len(cut) <= 31 and not cut[:-1].endswith(" ")
 
 
-def _big_feed(content: str) -> bytes:
+def _reference(body: bytes, url: str, monkeypatch: pytest.MonkeyPatch) -> ParsedFeed:
+    """``body`` parsed the long way: whole, and with its location given to feedparser."""
+    from masthead.reading import parse
+
+    with monkeypatch.context() as patch:
+        patch.setattr(parse, "presummarise", lambda body, content_type=None: body)
+        patch.setattr(parse, "_base_headers", lambda body, location: location)
+        return parse_feed(body, url=url)
+
+
+def _big_feed(content: str, description: str = "after the long one") -> bytes:
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" '
         'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Big</title>'
         "<item><title>Long read</title><link>https://big.example/long/</link>"
         f"<content:encoded>{content}</content:encoded></item>"
         "<item><title>Next</title><link>https://big.example/next/</link>"
-        "<description>after the long one</description></item></channel></rss>"
+        f"<description>{description}</description></item></channel></rss>"
     ).encode()
 
 
+LONG_TEXT = " ".join(f"Ünïcödé word{i} &amp; more;" for i in range(1_500))
+
+
 @pytest.mark.parametrize(
-    "content",
+    ("content", "shorter"),
     [
-        "<![CDATA[<p>Ünïcödé " + "éé " * 7_000 + "</p>]]>",  # CDATA, cut between characters
-        "&lt;p&gt;Ünïcödé " + "&amp;é " * 4_000 + "&lt;/p&gt;",  # escaped, cut outside entities
-        "<![CDATA[a]]><![CDATA[" + " b" * 10_000 + "]]>",  # two CDATA sections: left whole
+        (f"<![CDATA[<p>{LONG_TEXT}</p>]]>", True),
+        # escaped HTML, with numeric references, becomes one CDATA section
+        ("&lt;p&gt;&#8220;" + LONG_TEXT.replace("&amp;", "&amp;amp;") + "&#x201D;&lt;/p&gt;", True),
+        # markup first that to_text() skips, then the text (the cut must reach it)
+        (
+            "<![CDATA[<script>"
+            + "var x = 1;" * 1_000
+            + "</script><svg><text>no</text></svg><!-- c -->"
+            + f"<p>{LONG_TEXT}</p>]]>",
+            True,
+        ),
+        # to_text() reads no further than some 20,000 characters: neither does the cut
+        ("<![CDATA[<p>unclosed <script>" + "x" * 250_000 + "]]>", True),
+        ("<![CDATA[a]]><![CDATA[" + " b" * 10_000 + "]]>", False),  # two sections: left whole
+        ("&lt;p&gt;" + "&amp;nbsp;x " * 3_000, True),  # an escaped HTML entity is fine
     ],
 )
-def test_long_content_is_shrunk_without_changing_entries(content: str) -> None:
-    from masthead.reading.parse import shrink_content
+def test_long_content_is_cut_without_changing_entries(
+    content: str, shorter: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from masthead.reading.parse import presummarise
 
     body = _big_feed(content)
-    small = shrink_content(body)
-    if content.count("CDATA") == 2:
-        assert small == body
-    else:
-        assert len(small) < len(body) // 2
-        small.decode("utf-8")  # still valid UTF-8
+    small = presummarise(body)
+    assert (len(small) < len(body) - 20_000) is shorter
+    small.decode("utf-8")  # still valid UTF-8
     feed = parse_feed(body, url="https://big.example/feed")
     assert not feed.warnings
     assert [e.title for e in feed.entries] == ["Long read", "Next"]
-    assert feed.entries[0].summary.startswith(("Ünïcödé éé éé", "Ünïcödé &é &é", "a b b"))
-    assert len(feed.entries[0].summary) > 200
+    if "unclosed" not in content:
+        assert len(feed.entries[0].summary) > 200
+    assert feed == _reference(body, "https://big.example/feed", monkeypatch)
+
+
+def test_what_cannot_be_cut_safely_is_left_whole() -> None:
+    from masthead.reading.parse import presummarise
+
+    for body in (
+        _big_feed("&lt;p&gt;" + "x&nbsp;y " * 1_000),  # not XML: feedparser's recovery decides
+        _big_feed("<div><p>" + "inline markup " * 1_000 + "</p></div>"),
+        _big_feed("&lt;p&gt;" + "&#1;" * 1_000),  # not an XML character
+        _big_feed("<![CDATA[" + "x " * 5_000 + "]]>").replace(b"utf-8", b"iso-8859-1"),
+    ):
+        assert presummarise(body) == body
+    latin = _big_feed("<![CDATA[" + "x " * 5_000 + "]]>")
+    assert presummarise(latin, "application/rss+xml; charset=ISO-8859-1") == latin
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "<guid>/posts/1/</guid><link>/posts/1/</link>",  # a relative permalink GUID
+        "<guid isPermaLink='true'>posts/1</guid>",
+        "<guid isPermaLink='false'>/posts/1/</guid><link>https://rel.example/posts/1/</link>",
+        "<guid isPermaLink='false'>6956d8b9a87b5404</guid><link>posts/1/</link>",
+        "<guid>https://rel.example/posts/1/</guid>",
+    ],
+)
+def test_relative_links_and_guids_resolve_as_feedparser_would(
+    item: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>T</title><link>/</link>"
+        f"<item><title>One</title>{item}</item></channel></rss>"
+    ).encode()
+    url = "https://rel.example/blog/feed.xml"
+    feed = parse_feed(body, url=url)
+    assert feed == _reference(body, url, monkeypatch)
+    assert feed.link == "https://rel.example/"
+    (entry,) = feed.entries
+    assert entry.url.startswith("https://rel.example/")
+
+
+def test_a_relative_xml_base_resolves_as_feedparser_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = (
+        b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom' xml:base='/blog/'>"
+        b"<title>T</title><entry><title>One</title><id>urn:x:1</id>"
+        b"<link href='posts/1/'/><updated>2022-12-01T00:00:00Z</updated></entry></feed>"
+    )
+    url = "https://base.example/feeds/atom.xml"
+    feed = parse_feed(body, url=url)
+    assert feed == _reference(body, url, monkeypatch)
+    assert feed.entries[0].url == "https://base.example/blog/posts/1/"
 
 
 def test_to_text_drops_a_tag_cut_in_half() -> None:

@@ -27,7 +27,7 @@ import feedparser
 from ..errors import MastheadError
 from .urls import is_safe_link, strip_tracking
 
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 """Bumped when the entries parse() produces change, so cached results are redone."""
 SUMMARY_CHARS = 280
 TITLE_CHARS = 300
@@ -229,58 +229,149 @@ def to_text(markup: str | None, limit: int = SUMMARY_CHARS) -> str:
 
 # --- parsing ---------------------------------------------------------------------------
 
-SHRINK_ABOVE = 8192
-"""Content elements longer than this are cut to it before parsing (see shrink_content)."""
-_CONTENT = re.compile(rb"<(content:encoded|content)\b([^>]*)(?<!/)>(.*?)</\1\s*>", re.DOTALL)
-_UTF8_OK = re.compile(
-    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*encoding=[\"'](?:utf-8|us-ascii)[\"']|<\?xml(?![^>]*encoding)|<)",
+PRESUMMARISE_ABOVE = 2048
+"""Summary and content elements longer than this (bytes) are cut before parsing
+(see :func:`presummarise`)."""
+TEXT_WANTED = 800
+"""Characters of text (about) that a cut element must keep: enough for a summary."""
+_LONG_TEXT_START = re.compile(rb"<(content:encoded|content|description|summary)\b([^>]*)(?<!/)>")
+_UTF8_DECLARED = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*encoding=[\"']utf-8[\"']|<\?xml(?![^>]*encoding)|<(?!\?xml))",
     re.IGNORECASE,
+)
+_CDATA = re.compile(rb"\s*<!\[CDATA\[(.*?)\]\]>\s*", re.DOTALL)
+_CHAR_REF = re.compile(rb"&#(?:([0-9]{1,7})|x([0-9a-fA-F]{1,6}));")
+
+
+def _xml_char(ref: re.Match[bytes]) -> bytes:
+    decimal, hexadecimal = ref.groups()
+    code = int(decimal) if decimal else int(hexadecimal, 16)
+    if code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD:
+        return chr(code).encode("utf-8")
+    if 0x10000 <= code <= 0x10FFFF:
+        return chr(code).encode("utf-8")
+    raise ValueError("not an XML character")
+
+
+def _unescape(text: bytes) -> bytes | None:
+    """``text`` with XML's references decoded; None when it has others (``&nbsp;``)."""
+    if b"&#" in text:
+        try:
+            text = _CHAR_REF.sub(_xml_char, text)
+        except ValueError:
+            return None
+    for entity, char in ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&quot;", b'"'), (b"&apos;", b"'")):
+        text = text.replace(entity, char)
+    if re.search(rb"&(?!amp;)", text):
+        return None
+    return text.replace(b"&amp;", b"&")
+
+
+_ROUGH_TAGS = re.compile(
+    # What to_text() drops: elements it skips (to their end, or to the end of the
+    # cut when they are not closed in it), tags, comments, references.
+    rb"<(%s)\b.*?(?:</\1\s*>|\Z)|<!--.*?(?:-->|\Z)|<[^>]*>?|&[#\w]+;"
+    % b"|".join(sorted(name.encode("ascii") for name in _SKIP)),
+    re.DOTALL | re.IGNORECASE,
 )
 
 
-def _cut_utf8(data: bytes, size: int) -> bytes:
-    """The first ``size`` bytes of ``data`` or fewer, never half a UTF-8 character."""
-    if len(data) <= size:
-        return data
-    end = size
-    while end > 0 and 0x80 <= data[end] <= 0xBF:  # data[end] continues a character: back off
-        end -= 1
-    return data[:end]
+def _enough(markup: bytes) -> bool:
+    """Whether ``markup`` holds about :data:`TEXT_WANTED` characters of text
+    (roughly: a fast estimate, generous on purpose)."""
+    return len(_ROUGH_TAGS.sub(b"", markup)) >= TEXT_WANTED
 
 
-def _shrink(match: re.Match[bytes]) -> bytes:
-    inner = match.group(3)
-    if len(inner) <= SHRINK_ABOVE:
-        return match.group(0)
-    stripped = inner.strip()
-    if (
-        stripped.startswith(b"<![CDATA[")
-        and stripped.endswith(b"]]>")
-        and stripped.count(b"]]>") == 1
-    ):
-        new = b"<![CDATA[" + _cut_utf8(stripped[9:-3], SHRINK_ABOVE) + b"]]>"
-    elif b"<" not in inner:  # escaped HTML: cut outside an entity reference
-        new = _cut_utf8(inner, SHRINK_ABOVE)
-        amp = new.rfind(b"&")
-        if amp != -1 and b";" not in new[amp:]:
-            new = new[:amp]
-    else:  # inline XHTML: left whole
-        return match.group(0)
-    return b"<%s%s>%s</%s>" % (match.group(1), match.group(2), new, match.group(1))
+_MARKUP_READ = 4 * (_HTML_SCAN + _HTML_SLICE)
+"""Bytes of markup that hold all that to_text() reads (characters of up to 4 bytes)."""
 
 
-def shrink_content(body: bytes) -> bytes:
-    """``body`` with long RSS ``content:encoded`` / Atom ``content`` texts cut short.
+def _markup_start(inner: bytes) -> bytes | None:
+    """The first few kilobytes of the markup (HTML) an XML parser reads from
+    ``inner``, as long as they hold about :data:`TEXT_WANTED` characters of
+    text; None when ``inner`` is neither one CDATA section nor escaped text."""
+    cdata = _CDATA.fullmatch(inner)
+    if cdata is not None:
+        markup = cdata.group(1)
+        if b"]]>" in markup:
+            return None  # several CDATA sections
+        size = PRESUMMARISE_ABOVE
+        while size < len(markup) and size < _MARKUP_READ and not _enough(markup[:size]):
+            size *= 4
+        return markup[: min(size, _MARKUP_READ)]
+    if b"<" in inner or b"]]>" in inner:
+        return None
+    size = PRESUMMARISE_ABOVE
+    while True:
+        head = inner[:size]
+        if size < len(inner):
+            amp = head.rfind(b"&")
+            if amp != -1 and b";" not in head[amp:]:
+                head = head[:amp]  # not a reference cut in half
+        markup = _unescape(head)
+        if markup is None or size >= len(inner) or len(markup) >= _MARKUP_READ:
+            return markup if markup is None else markup[:_MARKUP_READ]
+        if _enough(markup):
+            return markup
+        size *= 4
 
-    masthead keeps a 280-character plain-text summary, so the full text of
-    every post is parsed for nothing, and it is most of a feed's bytes. Only
-    UTF-8 documents are touched, only CDATA or escaped text is cut (at a
-    character and entity boundary, so the document stays well-formed), and
-    :func:`parse_feed` parses the original again should the result be faulty.
+
+def _cut_utf8(data: bytes) -> bytes:
+    """``data`` without a UTF-8 character cut in half at its end."""
+    end = len(data)
+    back = 0
+    while back < 4 and end - back > 0 and 0x80 <= data[end - back - 1] <= 0xBF:
+        back += 1
+    if end - back > 0 and data[end - back - 1] >= 0xC0:
+        need = 2 if data[end - back - 1] < 0xE0 else 3 if data[end - back - 1] < 0xF0 else 4
+        if back + 1 < need:
+            return data[: end - back - 1]
+    return data
+
+
+def presummarise(body: bytes, content_type: str | None = None) -> bytes:
+    """``body`` with every long summary or content element cut to its start.
+
+    masthead keeps a 280-character plain-text summary, but a feed carries the
+    full text (HTML) of every post, which is most of its bytes and most of
+    feedparser's time. Each RSS ``description`` / ``content:encoded`` and Atom
+    ``summary`` / ``content`` longer than :data:`PRESUMMARISE_ABOVE` bytes is
+    cut to a start holding about :data:`TEXT_WANTED` characters of text, and
+    given to feedparser as one CDATA section (escaped HTML too: a reference is
+    a parser callback of its own). Only UTF-8 documents are touched, only CDATA
+    or escaped text is (never inline XHTML or base64), and :func:`parse_feed`
+    parses the original again should the result be faulty.
     """
-    if not _UTF8_OK.match(body[:512]):
+    charset = re.search(r"charset=[\"']?([\w-]+)", content_type or "", re.IGNORECASE)
+    if charset and charset.group(1).lower() not in ("utf-8", "utf8"):
         return body
-    return _CONTENT.sub(_shrink, body)
+    if not _UTF8_DECLARED.match(body[:512]):
+        return body
+    out: list[bytes] = []
+    done = 0
+    for start in _LONG_TEXT_START.finditer(body):
+        if start.start() < done:
+            continue  # inside an element already cut
+        name, attributes = start.group(1), start.group(2)
+        close = body.find(b"</" + name, start.end())
+        if close == -1:
+            break
+        end = body.find(b">", close)
+        if end == -1 or body[close + 2 + len(name) : end].strip():
+            continue
+        inner = body[start.end() : close]
+        if len(inner) <= PRESUMMARISE_ABOVE or b"base64" in attributes or b"xhtml" in attributes:
+            continue
+        markup = _markup_start(inner)
+        if markup is None:
+            continue
+        markup = _cut_utf8(markup).replace(b"]]>", b"]]]]><![CDATA[>")
+        out += [body[done : start.end()], b"<![CDATA[", markup, b"]]>"]
+        done = close
+    if not out:
+        return body
+    out.append(body[done:])
+    return b"".join(out)
 
 
 _BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
@@ -293,6 +384,29 @@ def _feedparser(body: bytes, headers: dict[str, str]) -> Any:
     return feedparser.parse(
         body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
+
+
+_NEEDS_LOCATION = re.compile(
+    # an xml:base (which may be relative to the document's location), or a GUID or
+    # id that feedparser resolves against the location: one that is a permalink
+    # (no isPermaLink other than "true") and has no URI scheme.
+    rb"[\s:]base\s*="
+    rb"|<(?:\w+:)?(?:guid|id)\b(?![^>]*ispermalink\s*=\s*[\"'](?!true[\"']))[^>]*>"
+    rb"\s*(?![a-z][a-z0-9+.-]*:)[^<\s]",
+    re.IGNORECASE,
+)
+
+
+def _base_headers(body: bytes, location: dict[str, str]) -> dict[str, str]:
+    """The document's location for feedparser, when it changes what masthead keeps."""
+    return location if _NEEDS_LOCATION.search(body) else {}
+
+
+def _absolute(link: str, base: str) -> str:
+    link = link.strip()
+    if base.startswith("http") and not link.startswith(("https://", "http://")):
+        return urljoin(base, link)
+    return link
 
 
 def _when(entry: Any) -> datetime | None:
@@ -315,10 +429,7 @@ def _link(entry: Any, base: str) -> str | None:
     for candidate in candidates:
         if not isinstance(candidate, str) or not candidate.strip():
             continue
-        absolute = candidate.strip()
-        if base.startswith("http") and not absolute.startswith(("https://", "http://")):
-            absolute = urljoin(base, absolute)
-        absolute = strip_tracking(quote(absolute, safe=_URL_SAFE))
+        absolute = strip_tracking(quote(_absolute(candidate, base), safe=_URL_SAFE))
         if is_safe_link(absolute):
             return absolute
     return None
@@ -359,13 +470,18 @@ def parse_feed(
     """Parse a feed document fetched from ``url``; raise :class:`FeedError` when unusable."""
     try:
         check_body(body, max_bytes=max_bytes)
-        headers = {"content-location": url} if url.startswith("http") else {}
-        if content_type:
-            headers["content-type"] = content_type
-        result = _feedparser(shrink_content(body), headers)
+        headers = {"content-type": content_type} if content_type else {}
+        short = presummarise(body, content_type)
+        # Given the document's location, feedparser resolves the base URI of every
+        # element against it, a quarter of its time. masthead resolves the links it
+        # keeps itself, so the location is given only when it changes the result:
+        # an xml:base of the document's own, or a GUID that is a relative link.
+        base_header = {"content-location": url} if url.startswith("http") else {}
+        result = _feedparser(short, {**headers, **_base_headers(short, base_header)})
         fault = result.get("bozo_exception") if result.get("bozo") else None
         if fault is not None and not isinstance(fault, _BENIGN):
-            result = _feedparser(body, headers)  # report faults against the document as sent
+            # report faults against the document as sent
+            result = _feedparser(body, {**headers, **_base_headers(body, base_header)})
         version = str(result.get("version") or "")
         raw_entries = result.get("entries") or []
         warnings: list[str] = []
@@ -423,6 +539,8 @@ def parse_feed(
             )
         feed = result.get("feed", {})
         link = feed.get("link")
+        if isinstance(link, str):
+            link = _absolute(link, url)
         return ParsedFeed(
             title=to_text(feed.get("title"), TITLE_CHARS),
             link=link if isinstance(link, str) and is_safe_link(link) else None,
