@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def test_304_with_lost_entries_reparses_the_cached_body(tmp_path: Path) -> None:
     with feed_server({"/rss": Route(body=RSS, validators=True)}) as (base, _server):
         feed = Feed(url=f"{base}/rss", name="Cluster Notes")
         (first,) = run([feed], cache)
-        (stored,) = (tmp_path / "cache").glob("*.entries.json")
+        (stored,) = (tmp_path / "cache").glob("*.entries")
         stored.unlink()  # as after an upgrade of the parser, or a half-cleaned cache
         (second,) = run([feed], cache)
         assert stored.is_file()  # parsed again from the cached body, and stored
@@ -104,7 +105,7 @@ def test_304_for_a_window_without_entries_leaves_them_on_disk(tmp_path: Path) ->
     with feed_server({"/rss": Route(body=RSS, validators=True)}) as (base, server):
         feed = Feed(url=f"{base}/rss", name="Cluster Notes")
         (first,) = run([feed], cache)
-        (stored,) = (tmp_path / "cache").glob("*.entries.json")
+        (stored,) = (tmp_path / "cache").glob("*.entries")
         stored.write_text("not JSON", encoding="utf-8")
         (june_pull,) = asyncio.run(pull_feeds([feed], june, cache, now=NOW))
         assert stored.read_text(encoding="utf-8") == "not JSON"  # not needed, not read
@@ -117,6 +118,57 @@ def test_304_for_a_window_without_entries_leaves_them_on_disk(tmp_path: Path) ->
     assert june_pull.entries_seen == first.entries_seen > 0
     assert june_pull.warnings == first.warnings
     assert december.status == "unchanged" and december.candidates == first.candidates
+
+
+@pytest.mark.parametrize("damage", ["{not json", '{"format": 99}', '{"format": 1, "feeds": []}'])
+def test_a_damaged_cache_index_means_a_full_fetch(tmp_path: Path, damage: str) -> None:
+    with feed_server({"/rss": Route(body=RSS, validators=True)}) as (base, server):
+        feed = Feed(url=f"{base}/rss", name="Cluster Notes")
+        (first,) = run([feed], FeedCache(tmp_path / "cache"))
+        index = tmp_path / "cache" / "feeds.json"
+        assert json.loads(index.read_text(encoding="utf-8"))["feeds"][feed.url]["etag"]
+        index.write_text(damage, encoding="utf-8")
+        (second,) = run([feed], FeedCache(tmp_path / "cache"))
+        (third,) = run([feed], FeedCache(tmp_path / "cache"))
+        log = list(server.log)
+    assert "If-None-Match" not in log[1].headers  # nothing remembered: fetched in full
+    assert second.status == "fetched" and second.candidates == first.candidates
+    assert third.status == "unchanged" and log[2].status == 304  # and remembered again
+
+
+def test_selecting_from_the_indexed_entries_gives_what_all_entries_give() -> None:
+    from datetime import timedelta
+
+    from masthead.reading.cache import CachedEntries, EntryIndex
+    from masthead.reading.parse import parse_feed
+    from masthead.reading.pull import select
+
+    parsed = parse_feed(RSS, url="https://cluster.example/feed.xml")
+    index = EntryIndex.of(CachedEntries(parsed.title, parsed.entries))
+    feed = Feed(url="https://cluster.example/feed.xml", name="Cluster Notes")
+    november = Window(datetime(2022, 11, 1, tzinfo=UTC), DECEMBER.start)
+    year = Window(datetime(2022, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC))
+    cases = [(DECEMBER, NOW), (november, NOW), (year, NOW), (DECEMBER, NOW + timedelta(days=40))]
+    checked = 0
+    for window, now in cases:
+        for seen in ({}, {"https://cluster.example/posts/undated": "2022-11-03T00:00:00+00:00"}):
+            seen_all, seen_some = dict(seen), dict(seen)
+            everything = select(parsed.entries, feed, window, now=now, first_seen=seen_all)
+            some = [parsed.entries[i] for i in index.candidates(window.start, window.end, now)]
+            assert select(some, feed, window, now=now, first_seen=seen_some) == everything
+            assert seen_some == seen_all
+            checked += bool(everything) and len(some) < len(parsed.entries)
+    assert checked >= 2  # cases where the index left entries out and still found some
+
+
+def test_feeds_at_once_stay_within_the_open_file_limit() -> None:
+    from masthead.reading.pull import connection_budget
+
+    assert connection_budget(200, 1024) == 200
+    assert connection_budget(200, 256) == 192  # macOS's default: 64 kept for the rest
+    assert connection_budget(10, 256) == 10
+    assert connection_budget(200, 40) == 1
+    assert 1 <= connection_budget(200) <= 200  # this machine's own limit
 
 
 def test_last_modified_only(tmp_path: Path) -> None:

@@ -235,7 +235,7 @@ def test_entry_index_tells_when_a_window_may_hold_entries() -> None:
     def at(*ymd: int) -> float:
         return datetime(*ymd, tzinfo=UTC).timestamp()
 
-    index = EntryIndex(count=3, dated=(at(2022, 12, 2), at(2030, 1, 1)))
+    index = EntryIndex(count=3, times=(at(2022, 12, 2), None, at(2030, 1, 1)))
     november = Window(datetime(2022, 11, 1, tzinfo=UTC), DECEMBER.start)
     january = Window(DECEMBER.end, datetime(2023, 2, 1, tzinfo=UTC))
 
@@ -250,6 +250,10 @@ def test_entry_index_tells_when_a_window_may_hold_entries() -> None:
     # An undated entry counts from when it was first seen.
     assert may(november, seen={"https://f.example/u": "2022-11-20T08:00:00+00:00"})
     assert not may(november, seen={"https://f.example/u": "2022-12-20T08:00:00+00:00"})
+    # Which entries to read: the dated ones inside, and the undated one (position 1).
+    assert index.candidates(DECEMBER.start, DECEMBER.end, NOW) == [0, 1, 2]
+    assert index.candidates(november.start, november.end, NOW) == [1]
+    assert index.candidates(january.start, january.end, datetime(2023, 1, 15, tzinfo=UTC)) == [1, 2]
 
 
 def test_first_seen_is_kept_in_the_cache(project: Project) -> None:

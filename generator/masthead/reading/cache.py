@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,27 +33,42 @@ CACHE_DIR = Path(".cache") / "masthead" / "reading"
 @dataclass(frozen=True)
 class EntryIndex:
     """What the metadata says about the cached entries, so that a 304 for a feed
-    with nothing in the window needs neither its entries nor any parsing."""
+    with nothing in the window needs neither its entries nor any parsing, and
+    one with a few entries in it reads those only."""
 
     count: int
     """Entries in the document (those skipped for want of a link included)."""
-    dated: tuple[float, ...] = ()
-    """POSIX time of every dated entry."""
+    times: tuple[float | None, ...] = ()
+    """POSIX time of each stored entry, in document order; None when undated."""
     warnings: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, parsed: CachedEntries) -> EntryIndex:
-        dated = tuple(sorted(e.published.timestamp() for e in parsed.entries if e.published))
-        return cls(len(parsed.entries) + parsed.skipped, dated, parsed.warnings)
+        times = tuple(e.published.timestamp() if e.published else None for e in parsed.entries)
+        return cls(len(parsed.entries) + parsed.skipped, times, parsed.warnings)
+
+    def candidates(self, start: datetime, end: datetime, now: datetime) -> list[int]:
+        """Positions of the entries that may fall in [start, end), in document
+        order: every dated one inside it (a future date counting as ``now``, as
+        the pull's window rules say) and every undated one (counted from when it
+        was first seen, which only the entry's URL tells).
+
+        Selecting from these alone gives what selecting from all entries gives:
+        only entries inside the window take part in deduplication, and the
+        undated ones, which keep the first-seen times, are all there.
+        """
+        low, high, clamp = start.timestamp(), end.timestamp(), now.timestamp()
+        return [
+            i for i, when in enumerate(self.times) if when is None or low <= min(when, clamp) < high
+        ]
 
     def may_select(
         self, start: datetime, end: datetime, now: datetime, first_seen: dict[str, str]
     ) -> bool:
-        """Whether any entry can fall in [start, end): a dated one (a future date
-        counting as ``now``, as the pull's window rules say) or an undated one by
-        when it was first seen."""
+        """Whether any entry can fall in [start, end): a dated one (see
+        :meth:`candidates`) or an undated one by when it was first seen."""
         low, high, clamp = start.timestamp(), end.timestamp(), now.timestamp()
-        if any(low <= min(when, clamp) < high for when in self.dated):
+        if any(when is not None and low <= min(when, clamp) < high for when in self.times):
             return True
         return any(start <= datetime.fromisoformat(seen) < end for seen in first_seen.values())
 
@@ -112,25 +128,21 @@ def _replace(path: Path, data: bytes) -> None:
         raise
 
 
-def _entry_to_json(e: Entry) -> dict[str, Any]:
-    return {
-        "url": e.url,
-        "title": e.title,
-        "guid": e.guid,
-        "published": e.published.isoformat() if e.published else None,
-        "summary": e.summary,
-        "categories": list(e.categories),
-    }
+def _entry_to_json(e: Entry) -> bytes:
+    published = e.published.isoformat() if e.published else None
+    fields = [e.url, e.title, e.guid, published, e.summary, list(e.categories)]
+    return json.dumps(fields, ensure_ascii=False).encode("utf-8")
 
 
-def _entry_from_json(d: dict[str, Any]) -> Entry:
+def _entry_from_json(line: bytes) -> Entry:
+    url, title, guid, published, summary, categories = json.loads(line)
     return Entry(
-        url=d["url"],
-        title=d["title"],
-        guid=d.get("guid"),
-        published=datetime.fromisoformat(d["published"]) if d.get("published") else None,
-        summary=d.get("summary", ""),
-        categories=tuple(d.get("categories", ())),
+        url=url,
+        title=title,
+        guid=guid,
+        published=datetime.fromisoformat(published) if published else None,
+        summary=summary,
+        categories=tuple(categories),
     )
 
 
@@ -147,6 +159,8 @@ class FeedCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._folder = str(root)
+        self._keys: dict[str, str] = {}
         self._data: dict[str, dict[str, Any]] | None = None
         self._dirty = False
 
@@ -155,13 +169,16 @@ class FeedCache:
         return cls(project / CACHE_DIR)
 
     def _key(self, url: str) -> str:
-        return hashlib.sha256(url.encode("utf-8")).hexdigest()[:24]
+        key = self._keys.get(url)
+        if key is None:
+            key = self._keys[url] = hashlib.sha256(url.encode("utf-8")).hexdigest()[:24]
+        return key
 
     def body_path(self, url: str) -> Path:
         return self.root / f"{self._key(url)}.body"
 
-    def _entries(self, url: str) -> Path:
-        return self.root / f"{self._key(url)}.entries.json"
+    def _entries(self, url: str) -> str:
+        return os.path.join(self._folder, f"{self._key(url)}.entries")
 
     @property
     def _index_path(self) -> Path:
@@ -212,10 +229,10 @@ class FeedCache:
         try:
             index = data.get("index")
             summary = None
-            if index is not None and self._entries(url).is_file():
+            if index is not None and os.path.isfile(self._entries(url)):
                 summary = EntryIndex(
                     count=int(index["count"]),
-                    dated=tuple(float(t) for t in index["dated"]),
+                    times=tuple(None if t is None else float(t) for t in index["times"]),
                     warnings=tuple(str(w) for w in index["warnings"]),
                 )
             return CachedFeed(
@@ -231,19 +248,26 @@ class FeedCache:
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
-    def load_entries(self, url: str) -> CachedEntries | None:
-        """The entries parsed from the cached body, or None (parse the body again)."""
+    def load_entries(self, url: str, only: Sequence[int] | None = None) -> CachedEntries | None:
+        """The entries parsed from the cached body (those at the positions
+        ``only``, when given), or None (parse the body again)."""
         try:
-            data = json.loads(self._entries(url).read_text(encoding="utf-8"))
-            if data.get("parser_version") != PARSER_VERSION:
+            with open(self._entries(url), "rb") as fh:
+                lines = fh.read().split(b"\n")
+            head = json.loads(lines[0])
+            if head.get("parser_version") != PARSER_VERSION:
                 return None
+            rows = lines[1:-1]  # the file ends with a newline
+            if len(rows) != head["entries"]:
+                return None  # cut short
+            chosen = rows if only is None else [rows[i] for i in only]
             return CachedEntries(
-                title=data.get("title", ""),
-                entries=tuple(_entry_from_json(d) for d in data["entries"]),
-                warnings=tuple(data.get("warnings", ())),
-                skipped=int(data.get("skipped", 0)),
+                title=head.get("title", ""),
+                entries=tuple(_entry_from_json(row) for row in chosen),
+                warnings=tuple(head.get("warnings", ())),
+                skipped=int(head.get("skipped", 0)),
             )
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
             return None
 
     def load_body(self, url: str) -> bytes | None:
@@ -260,14 +284,16 @@ class FeedCache:
         if body is not None:
             _replace(self.body_path(state.url), body)
         if parsed is not None:
-            entries = {
+            head = {
                 "parser_version": PARSER_VERSION,
                 "title": parsed.title,
-                "entries": [_entry_to_json(e) for e in parsed.entries],
+                "entries": len(parsed.entries),
                 "warnings": list(parsed.warnings),
                 "skipped": parsed.skipped,
             }
-            _replace(self._entries(state.url), json.dumps(entries).encode("utf-8"))
+            lines = [json.dumps(head).encode("utf-8")]
+            lines += [_entry_to_json(e) for e in parsed.entries]
+            _replace(Path(self._entries(state.url)), b"\n".join(lines) + b"\n")
         meta: dict[str, Any] = {
             "etag": state.etag,
             "last_modified": state.last_modified,
@@ -277,7 +303,7 @@ class FeedCache:
         if state.index is not None:
             meta["index"] = {
                 "count": state.index.count,
-                "dated": list(state.index.dated),
+                "times": list(state.index.times),
                 "warnings": list(state.index.warnings),
             }
         if state.failure:

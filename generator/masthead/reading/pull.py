@@ -154,6 +154,22 @@ def select(
     return chosen
 
 
+def connection_budget(wanted: int, open_files: int | None = None) -> int:
+    """How many feeds to fetch at once: ``wanted``, or fewer when the process
+    may open fewer than that many files (macOS allows 256 by default), keeping
+    64 for everything else."""
+    if open_files is None:
+        try:
+            import resource
+
+            open_files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        except (ImportError, OSError, ValueError):  # Windows has no such limit
+            return wanted
+        if open_files == resource.RLIM_INFINITY:
+            return wanted
+    return max(1, min(wanted, open_files - 64))
+
+
 def _parse_job(body: bytes, url: str, content_type: str | None, max_bytes: int) -> ParsedFeed:
     return parse_feed(body, url=url, content_type=content_type, max_bytes=max_bytes)
 
@@ -200,7 +216,10 @@ async def pull_feeds(
         stored = None
         if fetched.not_modified and cached is not None:
             status = "unchanged"
-            stored = cache.load_entries(feed.url) if cached.has_entries else None
+            if cached.index is not None:
+                # only the entries that may be in the window (see EntryIndex.candidates)
+                only = cached.index.candidates(window.start, window.end, moment)
+                stored = cache.load_entries(feed.url, only)
             if stored is not None:
                 parsed = ParsedFeed(
                     stored.title, None, "cached", stored.entries, stored.warnings, stored.skipped
@@ -252,7 +271,11 @@ async def pull_feeds(
             moved_to=fetched.moved_to,
             warnings=parsed.warnings,
             candidates=tuple(candidates),
-            entries_seen=len(parsed.entries) + parsed.skipped,
+            entries_seen=(
+                cached.index.count
+                if stored is not None and cached is not None and cached.index is not None
+                else len(parsed.entries) + parsed.skipped
+            ),
         )
 
     async def one(feed: Feed, client: FeedClient | None, gate: asyncio.Semaphore) -> FeedOutcome:
@@ -307,7 +330,7 @@ async def pull_feeds(
     try:
         if any(not f.url.lower().startswith("file:") for f in feeds):
             client = make_client(user_agent=settings.user_agent)
-        gate = asyncio.Semaphore(settings.concurrency)
+        gate = asyncio.Semaphore(connection_budget(settings.concurrency))
         jobs = [one(f, client, gate) for f in feeds]
         return list(await asyncio.gather(*jobs))
     finally:
