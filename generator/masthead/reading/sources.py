@@ -4,7 +4,7 @@
 settings:                # optional; these are the defaults
   timeout: 20            # seconds per feed, all redirects included
   max_bytes: 8388608     # a feed body larger than this is refused
-  concurrency: 100       # feeds fetched at the same time
+  concurrency: 200       # feeds fetched at the same time
 feeds:
   - url: https://lwn.net/headlines/rss
     name: LWN.net
@@ -28,7 +28,10 @@ from . import _yaml
 FEEDS_FILE = "feeds.yml"
 DEFAULT_TIMEOUT = 20.0
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
-DEFAULT_CONCURRENCY = 100  # as aiohttp's connector: feeds mostly live on different hosts
+DEFAULT_CONCURRENCY = 200
+"""Each feed is one connection, nearly always to a host of its own, and mostly
+waits for the network: a list of up to 200 feeds goes out in one round. A pull
+lowers it when the process may not open that many files."""
 
 _FEED_KEYS = {"url", "name", "tags", "max_entries", "enabled", "source"}
 SOURCE_MODES = ("name", "host")
