@@ -99,6 +99,23 @@ def test_304_with_lost_entries_reparses_the_cached_body(tmp_path: Path) -> None:
     assert second.status == "unchanged" and second.candidates == first.candidates
 
 
+def test_304_with_entries_and_body_lost_fetches_in_full(tmp_path: Path) -> None:
+    cache = FeedCache(tmp_path / "cache")
+    with feed_server({"/rss": Route(body=RSS, validators=True)}) as (base, server):
+        feed = Feed(url=f"{base}/rss", name="Cluster Notes")
+        (first,) = run([feed], cache)
+        for name in ("*.entries", "*.body"):
+            (stored,) = (tmp_path / "cache").glob(name)
+            stored.unlink()  # a half-cleaned cache
+        (second,) = run([feed], cache)
+        (third,) = run([feed], cache)
+        log = list(server.log)
+    assert [entry.status for entry in log] == [200, 304, 200, 304]
+    assert "If-None-Match" not in log[2].headers  # asked again, unconditionally
+    assert second.status == "fetched" and second.candidates == first.candidates
+    assert third.status == "unchanged" and third.candidates == first.candidates
+
+
 def test_304_for_a_window_without_entries_leaves_them_on_disk(tmp_path: Path) -> None:
     cache = FeedCache(tmp_path / "cache")
     june = Window(datetime(2021, 6, 1, tzinfo=UTC), datetime(2021, 7, 1, tzinfo=UTC))

@@ -95,7 +95,8 @@ class CachedFeed:
     first_seen: dict[str, str] = field(default_factory=dict)
     """Normalised entry URL -> ISO time the entry was first seen (for undated entries)."""
     has_entries: bool = False
-    """Entries parsed from the cached body are stored (by this version of the parser)."""
+    """Entries parsed from the cached body were stored (by this version of the parser);
+    should their file be gone, :meth:`FeedCache.load_entries` says so."""
     index: EntryIndex | None = None
     """A summary of those entries (None when they are not stored)."""
     failure: str | None = None
@@ -229,7 +230,7 @@ class FeedCache:
         try:
             index = data.get("index")
             summary = None
-            if index is not None and os.path.isfile(self._entries(url)):
+            if index is not None:
                 summary = EntryIndex(
                     count=int(index["count"]),
                     times=tuple(None if t is None else float(t) for t in index["times"]),

@@ -154,6 +154,10 @@ def select(
     return chosen
 
 
+class _CacheLost(Exception):
+    """A 304 for a feed whose cached body and entries are both gone."""
+
+
 def connection_budget(wanted: int, open_files: int | None = None) -> int:
     """How many feeds to fetch at once: ``wanted``, or fewer when the process
     may open fewer than that many files (macOS allows 256 by default), keeping
@@ -227,7 +231,7 @@ async def pull_feeds(
             else:  # entries lost or from an older parser: parse the cached body again
                 body = cache.load_body(feed.url)
                 if body is None:
-                    raise FeedError("HTTP 304 Not Modified but the cached body is gone")
+                    raise _CacheLost
                 parsed = await parse(body, fetched)
         else:
             status = "fetched"
@@ -317,7 +321,18 @@ async def pull_feeds(
                     entries_seen=cached.index.count,
                 )
             else:
-                outcome = await entries_of(feed, fetched, cached)
+                try:
+                    outcome = await entries_of(feed, fetched, cached)
+                except _CacheLost:  # a 304, but the cache lost what it stood for
+                    async with gate:
+                        fetched = await fetch(
+                            client,
+                            feed.url,
+                            validators=None,
+                            max_bytes=settings.max_bytes,
+                            timeout=settings.timeout,
+                        )
+                    outcome = await entries_of(feed, fetched, cached)
         except FeedError as exc:
             outcome = FeedOutcome(feed, "failed", reason=exc.reason)
         except Exception as exc:  # a broken feed must never stop the others
