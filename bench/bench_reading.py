@@ -163,11 +163,16 @@ def run() -> str:
         assert server.stdout is not None
         base = server.stdout.readline().strip()
         with tempfile.TemporaryDirectory(prefix="bench-reading-") as scratch:
-            baseline = _best([_run_phase("baseline", base, scratch) for _ in range(BASELINE_RUNS)])
-            firsts = []
-            for i in range(FIRST_RUNS):  # each with an empty cache and no lock file
-                project = str(Path(scratch) / f"project-{i}")
-                firsts.append(_run_phase("pull", base, project))
+            # The baseline and the first pull alternate, so that a spell of a
+            # busier machine does not fall on one of them only.
+            baselines, firsts = [], []
+            for i in range(max(BASELINE_RUNS, FIRST_RUNS)):
+                if i < BASELINE_RUNS:
+                    baselines.append(_run_phase("baseline", base, scratch))
+                if i < FIRST_RUNS:  # each with an empty cache and no lock file
+                    project = str(Path(scratch) / f"project-{i}")
+                    firsts.append(_run_phase("pull", base, project))
+            baseline = _best(baselines)
             agains = [_run_phase("pull", base, project) for _ in range(REPULL_RUNS)]
         first = _best(firsts)
         again = _best(agains)
@@ -218,9 +223,10 @@ def run() -> str:
 
 {len(_urls(base))} real feed documents (44 MB, shared `real-feeds/`) served from 127.0.0.1
 with {LATENCY * 1000:.0f} ms added to every request, pulled for the issue {ISSUE}. Each phase
-runs in a fresh process; memory is the peak resident set (of the pull's parse
-workers too, summed); CPU time is user + system time of all its processes,
-which a busy machine disturbs far less than wall time. Machine: {os.cpu_count()} CPUs, load average
+runs in a fresh process (the baseline and the first pull alternate); memory
+is the peak resident set (of the pull's parse workers too, summed); CPU time
+is user + system time of all its processes, which a busy machine disturbs far
+less than wall time. Machine: {os.cpu_count()} CPUs, load average
 {load_before:.1f} before and {load_after:.1f} after the runs (the CPUs are shared).
 
 | phase | wall time | vs baseline | CPU time | peak memory | notes |
