@@ -291,15 +291,19 @@ async def pull_feeds(
             and (cached.has_entries or cached.failure or cache.body_path(feed.url).is_file())
         ):
             validators = Validators(cached.etag, cached.last_modified)
-        try:
+
+        async def get(validators: Validators | None) -> Fetched:
             async with gate:
-                fetched = await fetch(
+                return await fetch(
                     client,
                     feed.url,
                     validators=validators,
                     max_bytes=settings.max_bytes,
                     timeout=settings.timeout,
                 )
+
+        try:
+            fetched = await get(validators)
             if fetched.not_modified and cached is not None and cached.failure:
                 # the same body that was not a usable feed last time: the same reason
                 raise FeedError(cached.failure)
@@ -324,15 +328,7 @@ async def pull_feeds(
                 try:
                     outcome = await entries_of(feed, fetched, cached)
                 except _CacheLost:  # a 304, but the cache lost what it stood for
-                    async with gate:
-                        fetched = await fetch(
-                            client,
-                            feed.url,
-                            validators=None,
-                            max_bytes=settings.max_bytes,
-                            timeout=settings.timeout,
-                        )
-                    outcome = await entries_of(feed, fetched, cached)
+                    outcome = await entries_of(feed, await get(None), cached)
         except FeedError as exc:
             outcome = FeedOutcome(feed, "failed", reason=exc.reason)
         except Exception as exc:  # a broken feed must never stop the others
