@@ -188,6 +188,37 @@ def test_feeds_at_once_stay_within_the_open_file_limit() -> None:
     assert 1 <= connection_budget(200) <= 200  # this machine's own limit
 
 
+def test_waiting_bodies_are_parsed_largest_first() -> None:
+    from masthead.reading.pull import _LargestFirst
+
+    def feed(items: int) -> bytes:
+        body = "".join(
+            f"<item><title>{n}</title><link>https://o.example/{n}/</link></item>"
+            for n in range(items)
+        )
+        return f"<rss version='2.0'><channel><title>t</title>{body}</channel></rss>".encode()
+
+    sizes = [5, 40, 10, 80, 20, 60]  # items per feed, in the order the bodies arrive
+    finished: list[int] = []
+
+    async def main() -> None:
+        parser = _LargestFirst(workers=1)
+
+        async def one(items: int) -> None:
+            parsed = await parser.parse(feed(items), "https://o.example/feed", None, 1 << 20)
+            finished.append(len(parsed.entries))
+
+        try:
+            await asyncio.gather(*(one(n) for n in sizes))
+        finally:
+            assert parser.pool is not None
+            parser.pool.shutdown(wait=True)
+
+    asyncio.run(main())
+    # Two jobs go to the pool at once (its own queue); of those waiting, the largest next.
+    assert finished == [5, 40, 80, 60, 20, 10]
+
+
 def test_last_modified_only(tmp_path: Path) -> None:
     route = Route(body=RSS, validators=True)
     cache = FeedCache(tmp_path / "cache")

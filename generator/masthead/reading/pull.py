@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
+import heapq
+import itertools
 import multiprocessing
 import os
 from collections import Counter
@@ -174,6 +177,55 @@ def connection_budget(wanted: int, open_files: int | None = None) -> int:
     return max(1, min(wanted, open_files - 64))
 
 
+class _LargestFirst:
+    """Parse jobs for a process pool, the largest body first.
+
+    Bodies arrive in any order, the large ones often last, and parsed in the
+    order they arrived, a pull ended with one worker busy with a large feed
+    while the others had nothing left to do. Here the waiting jobs are kept
+    in a heap and the pool's own queue short (two jobs a worker), so the
+    largest body waiting goes next. The pool starts with the first job: a
+    re-pull of 304s parses nothing.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._waiting: list[tuple[int, int, asyncio.Future[ParsedFeed], tuple[Any, ...]]] = []
+        self._order = itertools.count()
+        self._running = 0
+
+    async def parse(self, body: bytes, *args: Any) -> ParsedFeed:
+        result: asyncio.Future[ParsedFeed] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (-len(body), next(self._order), result, (body, *args)))
+        self._dispatch()
+        return await result
+
+    def _dispatch(self) -> None:
+        while self._waiting and self._running < 2 * self.workers:
+            _, _, result, args = heapq.heappop(self._waiting)
+            if result.done():  # its pull was cancelled
+                continue
+            if self.pool is None:
+                self.pool = _pool(self.workers)
+            self._running += 1
+            job = asyncio.get_running_loop().run_in_executor(self.pool, _parse_job, *args)
+            job.add_done_callback(functools.partial(self._finished, result))
+
+    def _finished(
+        self, result: asyncio.Future[ParsedFeed], job: asyncio.Future[ParsedFeed]
+    ) -> None:
+        self._running -= 1
+        if not result.done():
+            if job.cancelled():
+                result.cancel()
+            elif (error := job.exception()) is not None:
+                result.set_exception(error)
+            else:
+                result.set_result(job.result())
+        self._dispatch()
+
+
 def _parse_job(body: bytes, url: str, content_type: str | None, max_bytes: int) -> ParsedFeed:
     return parse_feed(body, url=url, content_type=content_type, max_bytes=max_bytes)
 
@@ -202,17 +254,13 @@ async def pull_feeds(
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(feeds) >= POOL_THRESHOLD else 0
-    pool: concurrent.futures.ProcessPoolExecutor | None = None
-    loop = asyncio.get_running_loop()
+    parser = _LargestFirst(workers)
 
     async def parse(body: bytes, fetched: Fetched) -> ParsedFeed:
-        nonlocal pool
-        args = (body, fetched.final_url, fetched.content_type, settings.max_bytes)
+        args = (fetched.final_url, fetched.content_type, settings.max_bytes)
         if workers == 0:
-            return await asyncio.to_thread(_parse_job, *args)
-        if pool is None:  # started on first use: a re-pull of 304s parses nothing
-            pool = _pool(workers)
-        return await loop.run_in_executor(pool, _parse_job, *args)
+            return await asyncio.to_thread(_parse_job, body, *args)
+        return await parser.parse(body, *args)
 
     async def entries_of(feed: Feed, fetched: Fetched, cached: CachedFeed | None) -> FeedOutcome:
         """Parse a fresh body (or reuse the entries of a 304), select, update the cache."""
@@ -347,8 +395,8 @@ async def pull_feeds(
     finally:
         if client is not None:
             await client.aclose()
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if parser.pool is not None:
+            parser.pool.shutdown(wait=True, cancel_futures=True)
         cache.flush()
 
 
