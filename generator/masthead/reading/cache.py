@@ -222,6 +222,10 @@ class FeedCache:
             locks[key] = {"lock": memo.lock, "candidates": memo.candidates}
             self._dirty = True
 
+    def knows(self, url: str) -> bool:
+        """Whether anything is remembered about ``url``."""
+        return url in self._all()
+
     def load(self, url: str) -> CachedFeed | None:
         """The cached state of ``url`` (small: validators, first-seen times), or None."""
         data = self._all().get(url)

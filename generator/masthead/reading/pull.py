@@ -195,6 +195,11 @@ class _LargestFirst:
         self._order = itertools.count()
         self._running = 0
 
+    def start(self) -> None:
+        """Start the pool now, while the first bodies are still on their way."""
+        if self.pool is None:
+            self.pool = _pool(self.workers)
+
     async def parse(self, body: bytes, *args: Any) -> ParsedFeed:
         result: asyncio.Future[ParsedFeed] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiting, (-len(body), next(self._order), result, (body, *args)))
@@ -206,8 +211,7 @@ class _LargestFirst:
             _, _, result, args = heapq.heappop(self._waiting)
             if result.done():  # its pull was cancelled
                 continue
-            if self.pool is None:
-                self.pool = _pool(self.workers)
+            self.start()
             self._running += 1
             job = asyncio.get_running_loop().run_in_executor(self.pool, _parse_job, *args)
             job.add_done_callback(functools.partial(self._finished, result))
@@ -390,6 +394,8 @@ async def pull_feeds(
         if any(not f.url.lower().startswith("file:") for f in feeds):
             client = make_client(user_agent=settings.user_agent)
         gate = asyncio.Semaphore(connection_budget(settings.concurrency))
+        if workers and any(not cache.knows(f.url) for f in feeds):
+            parser.start()  # a feed never fetched before will need parsing
         jobs = [one(f, client, gate) for f in feeds]
         return list(await asyncio.gather(*jobs))
     finally:
