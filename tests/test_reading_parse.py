@@ -188,7 +188,7 @@ def _reference(body: bytes, url: str, monkeypatch: pytest.MonkeyPatch) -> Parsed
 
     with monkeypatch.context() as patch:
         patch.setattr(parse, "presummarise", lambda body, content_type=None: body)
-        patch.setattr(parse, "_base_headers", lambda body, location: location)
+        patch.setattr(parse, "_location", lambda body, url: ({"content-location": url}, set()))
         return parse_feed(body, url=url)
 
 
@@ -265,6 +265,9 @@ def test_what_cannot_be_cut_safely_is_left_whole() -> None:
         "<guid isPermaLink='false'>/posts/1/</guid><link>https://rel.example/posts/1/</link>",
         "<guid isPermaLink='false'>6956d8b9a87b5404</guid><link>posts/1/</link>",
         "<guid>https://rel.example/posts/1/</guid>",
+        "<guid><![CDATA[ /posts/1/?a=1&b=2 ]]></guid>",
+        "<guid isPermaLink='true'>/posts/1/?a=1&amp;b=2</guid>",
+        "<guid isPermaLink='false'><![CDATA[/posts/1/]]></guid><link>/posts/1/</link>",
     ],
 )
 def test_relative_links_and_guids_resolve_as_feedparser_would(

@@ -386,20 +386,31 @@ def _feedparser(body: bytes, headers: dict[str, str]) -> Any:
     )
 
 
-_NEEDS_LOCATION = re.compile(
-    # an xml:base (which may be relative to the document's location), or a GUID or
-    # id that feedparser resolves against the location: one that is a permalink
-    # (no isPermaLink other than "true") and has no URI scheme.
-    rb"[\s:]base\s*="
-    rb"|<(?:\w+:)?(?:guid|id)\b(?![^>]*ispermalink\s*=\s*[\"'](?!true[\"']))[^>]*>"
-    rb"\s*(?![a-z][a-z0-9+.-]*:)[^<\s]",
+_XML_BASE = re.compile(rb"[\s:]base\s*=")
+_RELATIVE_PERMALINK = re.compile(
+    # a GUID or id that feedparser resolves against the document's location: a
+    # permalink (no isPermaLink other than "true") without a URI scheme
+    rb"<(?:\w+:)?(?:guid|id)\b(?![^>]*ispermalink\s*=\s*[\"'](?!true[\"']))[^>]*>"
+    rb"\s*(?:<!\[CDATA\[)?\s*((?![a-z][a-z0-9+.-]*:)[^<\s\]][^<\]]*?)\s*(?:\]\]>)?\s*</",
     re.IGNORECASE,
 )
 
 
-def _base_headers(body: bytes, location: dict[str, str]) -> dict[str, str]:
-    """The document's location for feedparser, when it changes what masthead keeps."""
-    return location if _NEEDS_LOCATION.search(body) else {}
+def _location(document: bytes, url: str) -> tuple[dict[str, str], frozenset[str]]:
+    """The document's location for feedparser, or the GUIDs masthead resolves itself.
+
+    Given the location, feedparser resolves the base URI of every element
+    against it, a quarter of its time. masthead resolves the links it keeps
+    itself, so the location is given only for an xml:base of the document's
+    own (which may be relative); otherwise the relative permalink GUIDs, which
+    feedparser would have resolved, are returned to be resolved the same way.
+    """
+    if not url.startswith(("http://", "https://")):
+        return {}, frozenset()
+    if _XML_BASE.search(document):
+        return {"content-location": url}, frozenset()
+    found = _RELATIVE_PERMALINK.finditer(document)
+    return {}, frozenset(html.unescape(m.group(1).decode("utf-8", "replace")) for m in found)
 
 
 def _absolute(link: str, base: str) -> str:
@@ -472,16 +483,13 @@ def parse_feed(
         check_body(body, max_bytes=max_bytes)
         headers = {"content-type": content_type} if content_type else {}
         short = presummarise(body, content_type)
-        # Given the document's location, feedparser resolves the base URI of every
-        # element against it, a quarter of its time. masthead resolves the links it
-        # keeps itself, so the location is given only when it changes the result:
-        # an xml:base of the document's own, or a GUID that is a relative link.
-        base_header = {"content-location": url} if url.startswith("http") else {}
-        result = _feedparser(short, {**headers, **_base_headers(short, base_header)})
+        location, relative = _location(short, url)
+        result = _feedparser(short, {**headers, **location})
         fault = result.get("bozo_exception") if result.get("bozo") else None
         if fault is not None and not isinstance(fault, _BENIGN):
             # report faults against the document as sent
-            result = _feedparser(body, {**headers, **_base_headers(body, base_header)})
+            location, relative = _location(body, url)
+            result = _feedparser(body, {**headers, **location})
         version = str(result.get("version") or "")
         raw_entries = result.get("entries") or []
         warnings: list[str] = []
@@ -512,6 +520,8 @@ def parse_feed(
                 summary = raw["content"][0].get("value")
             title = to_text(raw.get("title"), TITLE_CHARS) or link
             guid = raw.get("id")
+            if isinstance(guid, str) and guid in relative:
+                guid = _absolute(guid, url)
             entries.append(
                 Entry(
                     url=link,
