@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FEEDS = ROOT.parent / "shared" / "data" / "real-feeds"
+SHARED_DATA = Path(os.environ.get("MASTHEAD_SHARED_DATA", ROOT.parent / "shared" / "data"))
+FEEDS = SHARED_DATA / "real-feeds"
 LATENCY = 0.05
 ISSUE = "2026-01"
 BASELINE_RUNS = 2
