@@ -9,9 +9,10 @@ import gzip
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -73,13 +74,27 @@ async def _get(url: str, context: ssl.SSLContext | None = None) -> httpx.Respons
         return response
 
 
+Runner = Callable[[Coroutine[Any, Any, Any]], Any]
+
+
+@pytest.fixture(params=["asyncio", "uvloop"])
+def run(request: pytest.FixtureRequest) -> Runner:
+    """Each test on asyncio's own loop and on uvloop (the loop a pull runs on)."""
+    if request.param == "asyncio":
+        return asyncio.run
+    pytest.importorskip("uvloop")
+    from masthead.reading.pull import run_loop
+
+    return run_loop
+
+
 FEED = b"<rss version='2.0'><channel><title>t</title></channel></rss>"
 
 
-def test_content_length_body_and_request_head() -> None:
+def test_content_length_body_and_request_head(run: Runner) -> None:
     reply = b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\nETag: "v1"\r\n\r\n%s' % (len(FEED), FEED)
     with raw_server(reply) as (url, requests):
-        response = asyncio.run(_get(url))
+        response = run(_get(url))
     assert response.status_code == 200
     assert response.content == FEED
     assert response.headers["etag"] == '"v1"'
@@ -89,7 +104,7 @@ def test_content_length_body_and_request_head() -> None:
     assert "\r\nConnection: close\r\n" in head
 
 
-def test_chunked_body_with_extensions_and_trailer() -> None:
+def test_chunked_body_with_extensions_and_trailer(run: Runner) -> None:
     body = (
         b"4;ext=1\r\n<rss\r\n"
         + b"%x\r\n%s\r\n" % (len(FEED) - 4, FEED[4:])
@@ -97,31 +112,31 @@ def test_chunked_body_with_extensions_and_trailer() -> None:
     )
     reply = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body
     with raw_server(reply) as (url, _):
-        response = asyncio.run(_get(url))
+        response = run(_get(url))
     assert response.content == FEED
 
 
-def test_gzip_body_is_decoded_by_httpx() -> None:
+def test_gzip_body_is_decoded_by_httpx(run: Runner) -> None:
     packed = gzip.compress(FEED)
     reply = (
         b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(packed)
     ) + packed
     with raw_server(reply) as (url, _):
-        response = asyncio.run(_get(url))
+        response = run(_get(url))
     assert response.content == FEED
 
 
-def test_body_up_to_the_close_and_interim_response() -> None:
+def test_body_up_to_the_close_and_interim_response(run: Runner) -> None:
     reply = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\nContent-Type: text/xml\r\n\r\n" + FEED
     with raw_server(reply) as (url, _):
-        response = asyncio.run(_get(url))
+        response = run(_get(url))
     assert response.status_code == 200
     assert response.content == FEED
 
 
-def test_304_has_no_body() -> None:
+def test_304_has_no_body(run: Runner) -> None:
     with raw_server(b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\n\r\n') as (url, _):
-        response = asyncio.run(_get(url))
+        response = run(_get(url))
     assert response.status_code == 304
     assert response.content == b""
 
@@ -149,31 +164,33 @@ def test_304_has_no_body() -> None:
         ),
     ],
 )
-def test_broken_responses_raise_httpx_errors(reply: bytes, error: type, words: str) -> None:
+def test_broken_responses_raise_httpx_errors(
+    reply: bytes, error: type, words: str, run: Runner
+) -> None:
     with raw_server(reply) as (url, _), pytest.raises(error, match=words):
-        asyncio.run(_get(url))
+        run(_get(url))
 
 
-def test_connection_refused_is_a_connect_error() -> None:
+def test_connection_refused_is_a_connect_error(run: Runner) -> None:
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]
     with pytest.raises(httpx.ConnectError):
-        asyncio.run(_get(f"http://127.0.0.1:{port}/"))
+        run(_get(f"http://127.0.0.1:{port}/"))
 
 
-def test_https_with_a_trusted_certificate(certificate: tuple[Path, Path]) -> None:
+def test_https_with_a_trusted_certificate(certificate: tuple[Path, Path], run: Runner) -> None:
     cert, key = certificate
     server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server.load_cert_chain(str(cert), str(key))
     client = ssl.create_default_context(cafile=str(cert))
     reply = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(FEED), FEED)
     with raw_server(reply, tls=server) as (url, _):
-        response = asyncio.run(_get(url, client))
+        response = run(_get(url, client))
     assert response.content == FEED
 
 
 def test_https_with_an_untrusted_certificate_fails_as_a_feed_error(
-    certificate: tuple[Path, Path],
+    certificate: tuple[Path, Path], run: Runner
 ) -> None:
     cert, key = certificate
     server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -185,6 +202,6 @@ def test_https_with_an_untrusted_certificate_fails_as_a_feed_error(
             await fetch(client, url, max_bytes=1 << 20, timeout=5)
 
     with raw_server(reply, tls=server) as (url, _), pytest.raises(FeedError) as info:
-        asyncio.run(pull_one(url))
+        run(pull_one(url))
     assert "connection failed" in info.value.reason
     assert "CERTIFICATE_VERIFY_FAILED" in info.value.reason
