@@ -116,6 +116,36 @@ def test_304_with_entries_and_body_lost_fetches_in_full(tmp_path: Path) -> None:
     assert third.status == "unchanged" and third.candidates == first.candidates
 
 
+class _KilledBeforeFlush(FeedCache):
+    """The cache of a pull whose process dies after writing bodies and entries,
+    before it records the state of its feeds."""
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_pull_killed_before_recording_its_state_leaves_the_cache_consistent(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "cache"
+    changed = RSS.replace(b"Why the kubelet evicts your pods", b"Evictions, revisited")
+    route = Route(body=RSS, validators=True)
+    with feed_server({"/rss": route}) as (base, server):
+        feed = Feed(url=f"{base}/rss", name="Cluster Notes")
+        (first,) = run([feed], FeedCache(root))
+        route.body = changed
+        (killed,) = run([feed], _KilledBeforeFlush(root))
+        assert {c.title for c in killed.candidates} != {c.title for c in first.candidates}
+        route.body = RSS  # back as it was: a 304 for the validators on record
+        (after,) = run([feed], FeedCache(root))
+        assert server.log[-1].status == 304
+        # A pull that records a new body deletes the files of the ones before.
+        route.body = changed
+        run([feed], FeedCache(root))
+    assert after.status == "unchanged" and after.candidates == first.candidates
+    assert len(list(root.glob("*.body"))) == len(list(root.glob("*.entries"))) == 1
+
+
 def test_304_for_a_window_without_entries_leaves_them_on_disk(tmp_path: Path) -> None:
     cache = FeedCache(tmp_path / "cache")
     june = Window(datetime(2021, 6, 1, tzinfo=UTC), datetime(2021, 7, 1, tzinfo=UTC))

@@ -7,9 +7,12 @@ with nothing in the window needs not even those) and when each undated
 entry was first seen.
 
 The small per-feed state of every feed lives in one file, ``feeds.json``,
-read once and written once per pull (:meth:`FeedCache.flush`); bodies and
-entries have a file per feed. Everything here can be deleted; the next pull
-fetches in full again.
+read once and written once per pull (:meth:`FeedCache.flush`). Bodies and
+entries have a file per feed and body, ``<feed>.<generation>.body`` and
+``.entries``: a pull writes new ones as it goes and records them in
+``feeds.json`` at the end, then deletes the ones no feed stands for, so a
+pull that dies half-way leaves the state of the last one whole. Everything
+here can be deleted; the next pull fetches in full again.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 from .parse import PARSER_VERSION, Entry
 
 CACHE_DIR = Path(".cache") / "masthead" / "reading"
+KINDS = ("body", "entries")
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,10 @@ class CachedFeed:
     has_entries: bool = False
     """Entries parsed from the cached body were stored (by this version of the parser);
     should their file be gone, :meth:`FeedCache.load_entries` says so."""
+    generation: str | None = None
+    """Which body this state stands for (see :func:`generation_of`): its body and
+    entries files carry it in their names, so that files written by a pull that
+    died before :meth:`FeedCache.flush` are never taken for this state's."""
     index: EntryIndex | None = None
     """A summary of those entries (None when they are not stored)."""
     failure: str | None = None
@@ -127,6 +135,11 @@ def _replace(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def generation_of(body: bytes) -> str:
+    """The name of a cached body's generation: the start of its SHA-256."""
+    return hashlib.sha256(body).hexdigest()[:16]
 
 
 def _entry_to_json(e: Entry) -> bytes:
@@ -175,11 +188,11 @@ class FeedCache:
             key = self._keys[url] = hashlib.sha256(url.encode("utf-8")).hexdigest()[:24]
         return key
 
-    def body_path(self, url: str) -> Path:
-        return self.root / f"{self._key(url)}.body"
+    def _file(self, url: str, generation: str | None, kind: str) -> str:
+        return os.path.join(self._folder, f"{self._key(url)}.{generation}.{kind}")
 
-    def _entries(self, url: str) -> str:
-        return os.path.join(self._folder, f"{self._key(url)}.entries")
+    def has_body(self, url: str, generation: str | None) -> bool:
+        return generation is not None and os.path.isfile(self._file(url, generation, "body"))
 
     @property
     def _index_path(self) -> Path:
@@ -249,15 +262,20 @@ class FeedCache:
                 has_entries=summary is not None,
                 index=summary,
                 failure=data.get("failure"),
+                generation=data.get("generation"),
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
-    def load_entries(self, url: str, only: Sequence[int] | None = None) -> CachedEntries | None:
-        """The entries parsed from the cached body (those at the positions
+    def load_entries(
+        self, state: CachedFeed, only: Sequence[int] | None = None
+    ) -> CachedEntries | None:
+        """The entries parsed from the body of ``state`` (those at the positions
         ``only``, when given), or None (parse the body again)."""
+        if state.generation is None:
+            return None
         try:
-            with open(self._entries(url), "rb") as fh:
+            with open(self._file(state.url, state.generation, "entries"), "rb") as fh:
                 lines = fh.read().split(b"\n")
             head = json.loads(lines[0])
             if head.get("parser_version") != PARSER_VERSION:
@@ -275,19 +293,24 @@ class FeedCache:
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
             return None
 
-    def load_body(self, url: str) -> bytes | None:
+    def load_body(self, state: CachedFeed) -> bytes | None:
+        if state.generation is None:
+            return None
         try:
-            return self.body_path(url).read_bytes()
+            with open(self._file(state.url, state.generation, "body"), "rb") as fh:
+                return fh.read()
         except OSError:
             return None
 
     def save(
         self, state: CachedFeed, parsed: CachedEntries | None = None, body: bytes | None = None
     ) -> None:
-        """Store the body and its entries when given (each file atomically), and
-        ``state`` until :meth:`flush`."""
+        """Store the body and its entries when given (each file atomically, named
+        by ``state.generation``), and ``state`` until :meth:`flush`."""
+        if (body is not None or parsed is not None) and state.generation is None:
+            raise ValueError("a body or entries need the state's generation")
         if body is not None:
-            _replace(self.body_path(state.url), body)
+            _replace(Path(self._file(state.url, state.generation, "body")), body)
         if parsed is not None:
             head = {
                 "parser_version": PARSER_VERSION,
@@ -298,7 +321,10 @@ class FeedCache:
             }
             lines = [json.dumps(head).encode("utf-8")]
             lines += [_entry_to_json(e) for e in parsed.entries]
-            _replace(Path(self._entries(state.url)), b"\n".join(lines) + b"\n")
+            _replace(
+                Path(self._file(state.url, state.generation, "entries")),
+                b"\n".join(lines) + b"\n",
+            )
         meta: dict[str, Any] = {
             "etag": state.etag,
             "last_modified": state.last_modified,
@@ -313,13 +339,27 @@ class FeedCache:
             }
         if state.failure:
             meta["failure"] = state.failure
+        if state.generation is not None:
+            meta["generation"] = state.generation
         self._all()[state.url] = meta
         self._dirty = True
 
     def flush(self) -> None:
-        """Write the state of every feed saved since the last flush (atomically)."""
+        """Write the state of every feed saved since the last flush (atomically),
+        then delete the body and entries files no state stands for any more."""
         if not self._dirty:
             return
         data = {"format": self.FORMAT, "parser_version": PARSER_VERSION, **self._load()}
         _replace(self._index_path, json.dumps(data).encode("utf-8"))
         self._dirty = False
+        keep: dict[str, set[str]] = {}
+        for url, meta in self._all().items():
+            names = keep.setdefault(self._key(url), set())
+            if isinstance(meta, dict) and meta.get("generation"):
+                names.update(f"{self._key(url)}.{meta['generation']}.{k}" for k in KINDS)
+        with contextlib.suppress(OSError), os.scandir(self._folder) as found:
+            for item in found:
+                key = item.name.split(".", 1)[0]
+                if key in keep and item.name not in keep[key]:
+                    with contextlib.suppress(OSError):
+                        os.unlink(item.path)

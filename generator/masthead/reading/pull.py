@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from .cache import CachedEntries, CachedFeed, EntryIndex, FeedCache, LockMemo
+from .cache import CachedEntries, CachedFeed, EntryIndex, FeedCache, LockMemo, generation_of
 from .fetch import FeedClient, Fetched, Validators, fetch, make_client
 from .lock import (
     Candidate,
@@ -275,13 +275,13 @@ async def pull_feeds(
             if cached.index is not None:
                 # only the entries that may be in the window (see EntryIndex.candidates)
                 only = cached.index.candidates(window.start, window.end, moment)
-                stored = cache.load_entries(feed.url, only)
+                stored = cache.load_entries(cached, only)
             if stored is not None:
                 parsed = ParsedFeed(
                     stored.title, None, "cached", stored.entries, stored.warnings, stored.skipped
                 )
             else:  # entries lost or from an older parser: parse the cached body again
-                body = cache.load_body(feed.url)
+                body = cache.load_body(cached)
                 if body is None:
                     raise _CacheLost
                 parsed = await parse(body, fetched)
@@ -313,6 +313,11 @@ async def pull_feeds(
             first_seen=first_seen,
             has_entries=True,
             index=cached.index if stored is not None and cached else EntryIndex.of(entries),
+            generation=(
+                generation_of(body)
+                if status == "fetched" and body is not None
+                else (cached.generation if cached else None)
+            ),
         )
         if cached is None or stored is None or state != cached:
             await asyncio.to_thread(
@@ -340,7 +345,9 @@ async def pull_feeds(
         if (
             cached is not None
             and (cached.etag or cached.last_modified)
-            and (cached.has_entries or cached.failure or cache.body_path(feed.url).is_file())
+            and (
+                cached.has_entries or cached.failure or cache.has_body(feed.url, cached.generation)
+            )
         ):
             validators = Validators(cached.etag, cached.last_modified)
 
