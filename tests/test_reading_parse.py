@@ -243,6 +243,13 @@ def test_long_content_is_cut_without_changing_entries(
     assert feed == _reference(body, "https://big.example/feed", monkeypatch)
 
 
+def test_a_document_that_crashes_feedparser_is_a_feed_error() -> None:
+    crash = b"<rss version='2.0'><channel><image><title><width>3</title></width></image>"
+    with pytest.raises(FeedError) as info:
+        parse_feed(crash + b"</channel></rss>", url="https://x.example/feed")
+    assert info.value.reason.startswith("malformed feed: feedparser failed on it (TypeError")
+
+
 def test_what_cannot_be_cut_safely_is_left_whole() -> None:
     from masthead.reading.parse import presummarise
 

@@ -381,9 +381,16 @@ _BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 def _feedparser(body: bytes, headers: dict[str, str]) -> Any:
     # Sanitising and URI resolution inside feedparser are skipped: they cost
     # three quarters of its time, and masthead keeps plain text only.
-    return feedparser.parse(
-        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
-    )
+    try:
+        return feedparser.parse(
+            body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        )
+    except RecursionError:
+        raise
+    except Exception as exc:  # feedparser's own bugs on some broken documents
+        raise FeedError(
+            f"malformed feed: feedparser failed on it ({type(exc).__name__}: {exc})"
+        ) from exc
 
 
 _XML_BASE = re.compile(rb"[\s:]base\s*=")
@@ -484,9 +491,14 @@ def parse_feed(
         headers = {"content-type": content_type} if content_type else {}
         short = presummarise(body, content_type)
         location, relative = _location(short, url)
-        result = _feedparser(short, {**headers, **location})
-        fault = result.get("bozo_exception") if result.get("bozo") else None
-        if fault is not None and not isinstance(fault, _BENIGN):
+        try:
+            result = _feedparser(short, {**headers, **location})
+            fault = result.get("bozo_exception") if result.get("bozo") else None
+        except FeedError:
+            if short is body:
+                raise
+            result, fault = None, True
+        if result is None or (fault is not None and not isinstance(fault, _BENIGN)):
             # report faults against the document as sent
             location, relative = _location(body, url)
             result = _feedparser(body, {**headers, **location})
