@@ -25,15 +25,19 @@ $(STAMPS)/venv: pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@mkdir -p $(STAMPS) && touch $@
 
-# Graphviz renders the diagrams: installed with apt when missing and we are root.
+# Graphviz renders the diagrams, and rsvg-convert draws SVG images as PNG for the
+# emails: installed with apt when missing and we are root. Graphviz is required;
+# without rsvg-convert an SVG image in an email becomes a link to the web page.
 $(STAMPS)/graphviz: | $(STAMPS)/venv
-	@if ! command -v dot >/dev/null; then \
+	@if ! command -v dot >/dev/null || ! command -v rsvg-convert >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Graphviz with apt-get"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
-	  else \
+	    echo "Installing Graphviz and rsvg-convert with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz librsvg2-bin >/dev/null; \
+	  elif ! command -v dot >/dev/null; then \
 	    echo "masthead needs Graphviz ('dot'): install it, e.g. 'sudo apt-get install graphviz' or 'brew install graphviz'" >&2; \
 	    exit 1; \
+	  else \
+	    echo "note: no rsvg-convert ('sudo apt-get install librsvg2-bin' or 'brew install librsvg'): SVG images in emails become links" >&2; \
 	  fi; \
 	fi
 	@mkdir -p $(STAMPS) && touch $@

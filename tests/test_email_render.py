@@ -13,6 +13,7 @@ import pytest
 
 from masthead.email import dom
 from masthead.email.budget import KB
+from masthead.email.imagesize import image_size
 from masthead.email.inline import STYLE_LIMIT, head_style
 from masthead.email.providers import MERGE_TAGS
 from masthead.email.render import Author, EmailIssue, EmailSettings, IssueInfo, render_email
@@ -125,6 +126,74 @@ def test_svg_image_without_png_links_to_the_web_page(rendered: EmailIssue) -> No
     assert "diagram.svg" not in rendered.html
     assert "An SVG illustration" in rendered.html
     assert any("is an SVG" in w for w in rendered.warnings)
+
+
+HAND_MADE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="120" viewBox="0 0 300 120">'
+    '<rect x="10" y="10" width="120" height="60" fill="#326ce5"/>'
+    '<text x="20" y="45" font-size="16" fill="#fff">kubelet</text>'
+    '<path d="M130 40 L 280 40" stroke="#333" stroke-width="3"/></svg>'
+)
+
+
+def _site_with(tmp_path: Path, svg: str) -> Path:
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURES / "site", site)
+    (site / "assets" / "images" / "diagram.svg").write_text(svg, encoding="utf-8")
+    return site
+
+
+def _rasteriser():  # type: ignore[no-untyped-def]
+    import os
+
+    from masthead.email.raster import rasteriser
+
+    found = rasteriser()
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("rsvg-convert is missing: 'make build' installs it")
+        pytest.skip("rsvg-convert is missing ('make build' installs it)")
+    return found
+
+
+def test_hand_made_svg_is_drawn_as_a_2x_png_beside_it(tmp_path: Path) -> None:
+    site = _site_with(tmp_path, HAND_MADE_SVG)
+    email = render_email(
+        (FIXTURES / "issue.html").read_text(),
+        issue_info(),
+        EmailSettings(sender=SENDER),
+        template_dir=REPO / "theme",
+        site_dir=site,
+        rasterise=_rasteriser(),
+    )
+    images = [e for e in tree(email.html).iter() if e.tag == "img"]
+    (img,) = [e for e in images if "diagram.svg" in e.get("src")]
+    assert img.get("src") == SITE_URL + "assets/images/diagram.svg.png"
+    assert (img.get("width"), img.get("height")) == ("300", "120")
+    assert img.get("alt") == "An SVG illustration"
+    drawn = site / "assets" / "images" / "diagram.svg.png"
+    assert image_size(drawn) == (600, 240)
+    assert not any("is an SVG" in w for w in email.warnings)
+    assert "See the image on the web" not in email.html
+    assert [p.name for p in drawn.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_an_svg_that_cannot_be_drawn_links_to_the_web_page(tmp_path: Path) -> None:
+    site = _site_with(tmp_path, "<svg this is not")
+    email = render_email(
+        (FIXTURES / "issue.html").read_text(),
+        issue_info(),
+        EmailSettings(sender=SENDER),
+        template_dir=REPO / "theme",
+        site_dir=site,
+        rasterise=_rasteriser(),
+    )
+    assert "diagram.svg" not in email.html and "See the image on the web" in email.html
+    assert any("is an SVG" in w for w in email.warnings)
+    assert not (site / "assets" / "images" / "diagram.svg.png").exists()
+    assert [p.name for p in (site / "assets" / "images").iterdir() if p.name.startswith(".")] == []
 
 
 def test_tweet_and_video_become_linked_table_cards(rendered: EmailIssue) -> None:

@@ -20,6 +20,7 @@ from . import eml as eml_mod
 from .budget import DEFAULT_BUDGET, BudgetReport, check_budget
 from .inline import head_style, inline_css
 from .providers import unsubscribe_target
+from .raster import Rasterise
 from .text import TextRenderer
 from .transform import TransformContext, transform
 
@@ -139,12 +140,19 @@ def render_email(
     *,
     template_dir: Path | None = None,
     site_dir: Path | None = None,
+    rasterise: Rasterise | None = None,
 ) -> EmailIssue:
-    """Render the email of one issue from its page content HTML."""
+    """Render the email of one issue from its page content HTML; ``rasterise``
+    draws its SVG images as PNG (see :mod:`masthead.email.raster`)."""
     unsubscribe = unsubscribe_target(settings.provider, settings.unsubscribe_url)
     body = transform(
         content_html,
-        TransformContext(site_url=info.site_url, page_url=info.web_url, site_dir=site_dir),
+        TransformContext(
+            site_url=info.site_url,
+            page_url=info.web_url,
+            site_dir=site_dir,
+            rasterise=rasterise,
+        ),
     )
     env = template_environment(template_dir)
     date_text = f"{info.date:%B} {info.date.day}, {info.date.year}"

@@ -20,6 +20,7 @@ from . import dom
 from .dom import Comment, Element, Text
 from .highlight import CODE_BACKGROUND, inline_style_for
 from .imagesize import image_size
+from .raster import Rasterise
 
 CONTENT_WIDTH = 552
 """Width of the content column in CSS px: 600 px minus 24 px padding each side."""
@@ -110,6 +111,10 @@ class TransformContext:
     site_dir: Path | None = None
     """The built site, to read the pixel size of images that have none."""
     content_width: int = CONTENT_WIDTH
+    rasterise: Rasterise | None = None
+    """Draws an SVG image of the built site as a PNG beside it (see
+    :mod:`masthead.email.raster`); without it, an SVG image with no PNG of the
+    same name becomes a link to the web page."""
 
 
 @dataclass(frozen=True)
@@ -477,14 +482,24 @@ def _image(img: Element, state: _State) -> None:
     if urlsplit(src).path.lower().endswith(".svg"):
         png = src[: -len(".svg")] + ".png"
         local = _local_file(png, ctx)
-        if local is not None and local.is_file():
+        svg = _local_file(src, ctx)
+        drawn = None
+        if (local is None or not local.is_file()) and ctx.rasterise and svg and svg.is_file():
+            drawn = ctx.rasterise(svg)
+        if drawn is not None and ctx.site_dir is not None:
+            src = ctx.site_url + drawn.path.relative_to(ctx.site_dir).as_posix()
+            if not img.get("width"):
+                img.attrs["width"] = str(drawn.width)
+                img.attrs["height"] = str(drawn.height)
+        elif local is not None and local.is_file():
             src = png
         else:
             # Gmail and Outlook do not show SVG: point at the web page instead.
             alt = img.get("alt") or "an illustration"
             state.warnings.append(
                 f"image {src} is an SVG, which Gmail and Outlook do not show; the email links "
-                "to the web page instead (put a PNG of the same name next to it to show it)"
+                "to the web page instead (install rsvg-convert to draw it as a PNG, or put a "
+                "PNG of the same name next to it)"
             )
             note = dom.el("em", {"class": "mh-e-missing"}, f"[{alt}] ")
             note.append(dom.el("a", {"href": ctx.page_url}, "See the image on the web."))

@@ -26,6 +26,7 @@ from mkdocs.structure.pages import Page
 
 from ...email.budget import KB
 from ...email.eml import check_address
+from ...email.raster import Rasterise, rasteriser
 from ...email.render import (
     Author,
     EmailIssue,
@@ -58,6 +59,7 @@ class EmailPlugin(BasePlugin[EmailConfig]):
         self.emails: dict[str, EmailIssue] = {}
         self.sources: dict[str, str] = {}
         self.written: list[Path] = []
+        self.rasterise: Rasterise | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -71,6 +73,7 @@ class EmailPlugin(BasePlugin[EmailConfig]):
         self.emails = {}
         self.sources = {}
         self.written = []
+        self.rasterise = rasteriser()
         for blog_dir, settings in self.config.newsletters.items():
             if not settings["from"]:
                 raise PluginError(
@@ -232,6 +235,7 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             settings,
             template_dir=Path(templates) if templates else None,
             site_dir=Path(config.site_dir),
+            rasterise=self.rasterise,
         )
 
 
