@@ -158,9 +158,8 @@ def _rasteriser():  # type: ignore[no-untyped-def]
     return found
 
 
-def test_hand_made_svg_is_drawn_as_a_2x_png_beside_it(tmp_path: Path) -> None:
-    site = _site_with(tmp_path, HAND_MADE_SVG)
-    email = render_email(
+def _render_drawing(site: Path) -> EmailIssue:
+    return render_email(
         (FIXTURES / "issue.html").read_text(),
         issue_info(),
         EmailSettings(sender=SENDER),
@@ -168,6 +167,11 @@ def test_hand_made_svg_is_drawn_as_a_2x_png_beside_it(tmp_path: Path) -> None:
         site_dir=site,
         rasterise=_rasteriser(),
     )
+
+
+def test_hand_made_svg_is_drawn_as_a_2x_png_beside_it(tmp_path: Path) -> None:
+    site = _site_with(tmp_path, HAND_MADE_SVG)
+    email = _render_drawing(site)
     images = [e for e in tree(email.html).iter() if e.tag == "img"]
     (img,) = [e for e in images if "diagram.svg" in e.get("src")]
     assert img.get("src") == SITE_URL + "assets/images/diagram.svg.png"
@@ -182,14 +186,7 @@ def test_hand_made_svg_is_drawn_as_a_2x_png_beside_it(tmp_path: Path) -> None:
 
 def test_an_svg_that_cannot_be_drawn_links_to_the_web_page(tmp_path: Path) -> None:
     site = _site_with(tmp_path, "<svg this is not")
-    email = render_email(
-        (FIXTURES / "issue.html").read_text(),
-        issue_info(),
-        EmailSettings(sender=SENDER),
-        template_dir=REPO / "theme",
-        site_dir=site,
-        rasterise=_rasteriser(),
-    )
+    email = _render_drawing(site)
     assert "diagram.svg" not in email.html and "See the image on the web" in email.html
     assert any("is an SVG" in w for w in email.warnings)
     assert not (site / "assets" / "images" / "diagram.svg.png").exists()
