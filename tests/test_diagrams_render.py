@@ -133,6 +133,42 @@ def test_custom_icon_relative_to_the_code(renderer: Renderer, tmp_path: Path) ->
     assert base64.b64encode(other).decode() in again.svg.decode()
 
 
+def test_an_icon_path_computed_at_run_time_is_checked_too(tmp_path: Path) -> None:
+    def icon(graph: bytes) -> bytes:
+        return subprocess.run(["dot", "-Tpng"], input=graph, capture_output=True, check=True).stdout
+
+    (tmp_path / "icons").mkdir()
+    (tmp_path / "icons" / "mine.png").write_bytes(icon(b"digraph { x }"))
+    code = (
+        "from pathlib import Path\nfrom diagrams import Diagram\n"
+        "from diagrams.custom import Custom\n"
+        'name = "".join(["mi", "ne"])  # no literal path for the cache key to see\n'
+        'with Diagram("c"):\n    Custom("mine", str(Path("icons") / (name + ".png")))\n'
+    )
+    source = DiagramSource("python", code, workdir=tmp_path)
+    first = Renderer(tmp_path / "cache")
+    made = ok(first.render(source))
+    assert ok(first.render(source)) is made and first.stats.rendered == 1  # unchanged: cached
+
+    # A new icon under the same computed path: drawn again, whether the cached
+    # diagram comes from memory or from disk.
+    for renderer, graph in (
+        (first, b"digraph { y -> z }"),
+        (Renderer(tmp_path / "cache"), b"digraph { q }"),
+    ):
+        other = icon(graph)
+        (tmp_path / "icons" / "mine.png").write_bytes(other)
+        before = renderer.stats.rendered
+        again = ok(renderer.render(source))
+        assert renderer.stats.rendered == before + 1
+        assert base64.b64encode(other).decode() in again.svg.decode()
+    # The same bytes written again (a new mtime) need no new render.
+    (tmp_path / "icons" / "mine.png").write_bytes(other)
+    later = Renderer(tmp_path / "cache")
+    ok(later.render(source))
+    assert later.stats.rendered == 0 and later.stats.disk_hits == 1
+
+
 def test_second_render_comes_from_the_cache(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     first = Renderer(cache)

@@ -30,6 +30,8 @@ class Rendered:
     height: int
     png_width: int
     png_height: int
+    icons: tuple[IconStamp, ...] = ()
+    """The image files embedded in the SVG, as they were when it was drawn."""
 
     @property
     def name(self) -> str:
@@ -38,11 +40,44 @@ class Rendered:
 
 
 @dataclass(frozen=True)
+class IconStamp:
+    """An image file a diagram embeds: where, and what it held.
+
+    The cache key covers icon paths written in the code; a path the code
+    computes shows up only in what the diagram drew. A cached diagram whose
+    icons changed since is drawn again (:meth:`unchanged`).
+    """
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path) -> IconStamp:
+        data = path.read_bytes()
+        st = path.stat()
+        return cls(str(path), st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest())
+
+    def unchanged(self) -> bool:
+        """The file is as it was (same size and time, else the same bytes)."""
+        try:
+            st = os.stat(self.path)
+            if (st.st_size, st.st_mtime_ns) == (self.size, self.mtime_ns):
+                return True
+            with open(self.path, "rb") as fh:
+                return hashlib.sha256(fh.read()).hexdigest() == self.sha256
+        except OSError:
+            return False
+
+
+@dataclass(frozen=True)
 class _Meta:
     width: int
     height: int
     png_width: int
     png_height: int
+    icons: list[list[object]] | None = None
 
 
 class DiagramCache:
@@ -62,6 +97,10 @@ class DiagramCache:
         svg_path, png_path, meta_path = self._paths(key)
         try:
             meta = _Meta(**json.loads(meta_path.read_text(encoding="utf-8")))
+            icons = tuple(
+                IconStamp(str(path), int(size), int(mtime), str(digest))  # type: ignore[call-overload]
+                for path, size, mtime, digest in meta.icons or ()
+            )
             return Rendered(
                 key=key,
                 svg=svg_path.read_bytes(),
@@ -70,6 +109,7 @@ class DiagramCache:
                 height=meta.height,
                 png_width=meta.png_width,
                 png_height=meta.png_height,
+                icons=icons,
             )
         except (OSError, ValueError, TypeError):
             return None
@@ -103,5 +143,11 @@ class DiagramCache:
         svg_path, png_path, meta_path = self._paths(rendered.key)
         atomic_write(svg_path, rendered.svg)
         atomic_write(png_path, rendered.png)
-        meta = _Meta(rendered.width, rendered.height, rendered.png_width, rendered.png_height)
+        meta = _Meta(
+            rendered.width,
+            rendered.height,
+            rendered.png_width,
+            rendered.png_height,
+            [[i.path, i.size, i.mtime_ns, i.sha256] for i in rendered.icons],
+        )
         atomic_write(meta_path, json.dumps(asdict(meta)) + "\n")

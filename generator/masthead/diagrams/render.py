@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .cache import DiagramCache, Rendered
+from .cache import DiagramCache, IconStamp, Rendered
 from .runner import NO_DIAGRAM, PAD_INCHES
 from .svg import SvgError, finish_svg, png_size
 from .toolchain import Toolchain, find_toolchain
@@ -185,12 +185,12 @@ class Renderer:
     def _lookup(self, key: str) -> Rendered | None:
         with self._lock:
             hit = self._memory.get(key)
-        if hit is not None:
+        if hit is not None and all(icon.unchanged() for icon in hit.icons):
             self.stats.add(memory_hits=1)
             return hit
         if self.cache is not None:
             found = self.cache.get(key)
-            if found is not None:
+            if found is not None and all(icon.unchanged() for icon in found.icons):
                 self.stats.add(disk_hits=1)
                 with self._lock:
                     self._memory[key] = found
@@ -262,8 +262,11 @@ class Renderer:
         try:
             finished = finish_svg(svg.decode("utf-8"), base_dir=workdir)
             png_width, png_height = png_size(png)
+            icons = tuple(IconStamp.of(path) for path in finished.files)
         except (SvgError, UnicodeDecodeError) as exc:
             return RenderFailure(key, str(exc))
+        except OSError as exc:
+            return RenderFailure(key, f"cannot read an icon: {exc}")
         return Rendered(
             key=key,
             svg=finished.text.encode("utf-8"),
@@ -272,6 +275,7 @@ class Renderer:
             height=finished.height,
             png_width=png_width,
             png_height=png_height,
+            icons=icons,
         )
 
     def _run_python(

@@ -48,6 +48,8 @@ class FinishedSvg:
     height: int
     images: int
     """How many images were embedded as ``data:`` URIs."""
+    files: tuple[Path, ...] = ()
+    """The image files embedded, each once."""
 
 
 def data_uri(path: Path) -> str:
@@ -85,13 +87,16 @@ def finish_svg(svg: str, *, base_dir: Path | None = None) -> FinishedSvg:
     text = _DOCTYPE.sub("", text)
     count = 0
     embedded: dict[str, str] = {}
+    files: list[Path] = []
 
     def embed(match: re.Match[str]) -> str:
         nonlocal count
         href = html.unescape(match.group(3))
         if not href.startswith("data:"):
             if href not in embedded:
-                embedded[href] = data_uri(_image_path(href, base_dir))
+                path = _image_path(href, base_dir)
+                embedded[href] = data_uri(path)
+                files.append(path.resolve())
             href = embedded[href]
         count += 1
         return f'{match.group(1)}{match.group(2)}="{href}"'
@@ -108,7 +113,9 @@ def finish_svg(svg: str, *, base_dir: Path | None = None) -> FinishedSvg:
         + f'{size.group(1)}width="{width}"{size.group(4)}height="{height}"'
         + text[size.end() :]
     )
-    return FinishedSvg(text=text.strip() + "\n", width=width, height=height, images=count)
+    return FinishedSvg(
+        text=text.strip() + "\n", width=width, height=height, images=count, files=tuple(files)
+    )
 
 
 _IMAGE_ELEMENT = re.compile(r"<image\b([^>]*?)\s*/>", re.DOTALL)
