@@ -105,6 +105,29 @@ def report_errors(errors: list[str], *, serving: bool, plugin: str, log: logging
     log.info("%s: error: %s", plugin, message)
 
 
+class PageErrors:
+    """For a plugin whose fences find errors in pages: where the page being
+    rendered lives, and the report of its errors once its content is done
+    (fails a build; under ``mkdocs serve``, see :func:`report_errors`)."""
+
+    plugin_name: str
+    logger: logging.Logger
+    serving: bool
+    docs_dir: Path
+    page_src: str
+    errors: list[str]
+
+    def _where(self, line: int | None) -> str:
+        return page_location(self.docs_dir, self.page_src, line)
+
+    def on_page_content(
+        self, content: str, *, page: Page, config: MkDocsConfig, files: Any
+    ) -> str | None:
+        errors, self.errors = self.errors, []
+        report_errors(errors, serving=self.serving, plugin=self.plugin_name, log=self.logger)
+        return content
+
+
 def register_fence(
     config: MkDocsConfig,
     name: str,

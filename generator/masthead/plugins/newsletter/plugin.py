@@ -46,12 +46,12 @@ from ...newsletter.related import (
 )
 from ...newsletter.subscribe import Subscribe, parse_subscribe
 from .._fences import (
+    PageErrors,
     accept_options,
     current_page,
     enter_page,
     error_box,
     fence_line,
-    page_location,
     register_fence,
     report_errors,
 )
@@ -113,7 +113,10 @@ def _title(page: Page) -> str:
     return m.group(1).strip() if m else page.file.name
 
 
-class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
+class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
+    plugin_name = "masthead/newsletter"
+    logger = log
+
     def __init__(self) -> None:
         self.serving = False
         self.blogs: dict[str, BlogPlugin] = {}
@@ -262,16 +265,6 @@ class NewsletterPlugin(BasePlugin[NewsletterPluginConfig]):
                 )
                 return error_box("Newsletter issue front matter", message) + "\n\n" + markdown
         return markdown
-
-    def on_page_content(
-        self, html: str, *, page: Page, config: MkDocsConfig, files: Files
-    ) -> str | None:
-        errors, self.errors = self.errors, []
-        report_errors(errors, serving=self.serving, plugin="masthead/newsletter", log=log)
-        return html
-
-    def _where(self, line: int | None) -> str:
-        return page_location(self.docs_dir, self.page_src, line)
 
     def _issue(self, page: Page, text: str, blog_dir: str) -> Issue:
         issue = parse_issue(

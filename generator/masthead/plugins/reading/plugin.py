@@ -32,14 +32,13 @@ from ...reading.lock import ReadingLock, load_lock
 from ...reading.render import FenceError, parse_fence, render
 from .._fences import (
     SUPERFENCES,
+    PageErrors,
     accept_options,
     current_page,
     enter_page,
     error_box,
     fence_line,
-    page_location,
     register_fence,
-    report_errors,
 )
 from .config import ReadingConfig
 
@@ -50,8 +49,11 @@ _NOT_FOR_COMMENTS = {"toc", "pymdownx.snippets"}
 and snippets would include files into the page from a data file."""
 
 
-class ReadingPlugin(BasePlugin[ReadingConfig]):
+class ReadingPlugin(PageErrors, BasePlugin[ReadingConfig]):
     """Renders an issue's picked reading list from its lock file."""
+
+    plugin_name = "masthead/reading"
+    logger = log
 
     def __init__(self) -> None:
         self.serving = False
@@ -109,17 +111,7 @@ class ReadingPlugin(BasePlugin[ReadingConfig]):
         enter_page(page, markdown, need_source="reading" in markdown)
         return markdown
 
-    def on_page_content(
-        self, html: str, *, page: Page, config: MkDocsConfig, files: Files
-    ) -> str | None:
-        errors, self.errors = self.errors, []
-        report_errors(errors, serving=self.serving, plugin="masthead/reading", log=log)
-        return html
-
     # -- the fence --------------------------------------------------------------------
-
-    def _where(self, line: int | None) -> str:
-        return page_location(self.docs_dir, self.page_src, line)
 
     def _fail(self, source: str, message: str, line: int | None = None) -> str:
         opener = fence_line(current_page.get(), "reading", source)
