@@ -112,7 +112,7 @@ def _phase(phase: str, base: str, project: str) -> dict[str, float]:
     report = pull(
         sources,
         project=Path(project),
-        docs_dir=Path(project) / "content",
+        lock_dir=Path(project) / "content" / "reading",
         issue=ISSUE,
         window=Window(period.start, period.end),
     )

@@ -149,3 +149,10 @@ def masthead_serve(project: Path, log: Path) -> Iterator[tuple[str, subprocess.P
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def publication(config_file: Path, **overrides: Any) -> Any:
+    """The :class:`~masthead.publication.Publication` of ``config_file``, loaded by MkDocs."""
+    from masthead.plugins.model import load
+
+    return load(config_file, **overrides)[1]

@@ -15,13 +15,15 @@ from masthead.email import dom
 from masthead.email.budget import KB
 from masthead.email.imagesize import image_size
 from masthead.email.inline import STYLE_LIMIT, head_style
-from masthead.email.providers import MERGE_TAGS
 from masthead.email.render import Author, EmailIssue, EmailSettings, IssueInfo, render_email
 from masthead.email.transform import TransformContext, transform
+from masthead.providers import NAMES, merge_tag
 
 from .support import REPO
 
 FIXTURES = Path(__file__).parent / "fixtures" / "email"
+MERGE_TAGS = {name: tag for name in NAMES if (tag := merge_tag(name)) is not None}
+"""Each provider's unsubscribe merge tag (custom has none)."""
 SITE_URL = "https://kernelnotes.example.org/"
 WEB_URL = SITE_URL + "newsletter/2023/01/december-2022/"
 SENDER = "Mira <mira@kernelnotes.example.org>"

@@ -1,4 +1,4 @@
-"""Newsletter settings in mkdocs.yml: subscribe providers, several newsletters, bad values."""
+"""The publication model read from mkdocs.yml: several newsletters, providers, bad values."""
 
 from __future__ import annotations
 
@@ -11,75 +11,72 @@ from mkdocs.exceptions import Abort
 
 from masthead.cli import main
 from masthead.errors import ConfigError
-from masthead.newsletter.site import read_site
-from masthead.newsletter.subscribe import parse_subscribe
 
-from .support import build_site
+from .support import build_site, publication
 
 
-def test_providers() -> None:
-    kit = parse_subscribe({"provider": "kit", "form": 4827361})
-    assert kit is not None
-    assert (kit.action, kit.email_field) == (
-        "https://app.kit.com/forms/4827361/subscriptions",
-        "email_address",
-    )
-    bd = parse_subscribe({"provider": "Buttondown", "account": "kernelnotes", "button": "Join"})
-    assert bd is not None
-    assert bd.action == "https://buttondown.com/api/emails/embed-subscribe/kernelnotes"
-    assert (bd.email_field, bd.button) == ("email", "Join")
-    custom = parse_subscribe(
-        {"provider": "custom", "action": "https://lists.example.org/s", "email_field": "addr"}
-    )
-    assert custom is not None and (custom.action, custom.email_field) == (
-        "https://lists.example.org/s",
-        "addr",
-    )
-    assert parse_subscribe(None) is None
-
-
-@pytest.mark.parametrize(
-    ("raw", "words"),
-    [
-        ({"provider": "mailchimp"}, "one of kit, buttondown, custom"),
-        ({"provider": "kit"}, "provider kit needs 'form:'"),
-        ({"provider": "buttondown", "account": "a b"}, "needs 'account:'"),
-        ({"provider": "custom", "action": "/subscribe"}, "absolute URL"),
-        ("buttondown", "expected a mapping"),
-    ],
-)
-def test_provider_errors(raw: object, words: str) -> None:
-    with pytest.raises(ConfigError) as exc:
-        parse_subscribe(raw)
-    assert words in str(exc.value)
-
-
-def test_read_site_of_the_example(project: Path) -> None:
-    site = read_site(project / "mkdocs.yml")
+def test_the_example_as_one_model(project: Path) -> None:
+    site = publication(project / "mkdocs.yml")
     assert site.posts_blog == "blog"
     assert [n.blog_dir for n in site.newsletters] == ["newsletter", "tips"]
-    assert site.newsletter("tips").title == "Kernel Tips"
-    assert site.newsletter().subscribe is not None
+    tips = site.newsletter("tips")
+    assert (tips.title, tips.label, tips.provider) == ("Kernel Tips", "Tip", "kit")
+    assert tips.subscribe is not None and tips.subscribe.button == "Get the tips"
+    assert tips.email is not None
+    assert tips.email.sender == "Mira from Kernel Tips <tips@kernelnotes.example.org>"
+    letter = site.newsletter()
+    assert letter.provider == "buttondown" and letter.email is not None
+    assert letter.email.reply_to == "mira@kernelnotes.example.org"
     assert site.blog("newsletter").layout.post_url_date_format == "yyyy/MM"
-    assert site.docs_dir == project / "content"
+    assert site.docs_dir == (project / "content").resolve()
+    assert site.lock_dir == (project / "content" / "reading").resolve()
+    assert site.email_dir == (project / "build" / "email").resolve()
+    assert site.strict is True
     with pytest.raises(ConfigError, match="no newsletter 'weekly'; expected one of"):
         site.newsletter("weekly")
 
 
-def test_read_site_tolerates_tags_and_names_bad_settings(tmp_path: Path) -> None:
+def test_environment_tags_and_bad_settings_name_the_file_and_line(tmp_path: Path) -> None:
     config = tmp_path / "mkdocs.yml"
+    (tmp_path / "docs").mkdir()
     config.write_text(
-        "site_name: !ENV [SITE_NAME, 'T']\nplugins:\n  - blog\n  - blog:\n      blog_dir: news\n"
+        "site_name: !ENV [SITE_NAME, 'T']\ntheme: material\nplugins:\n  - blog\n"
+        "  - blog:\n      blog_dir: news\n"
         "  - masthead/newsletter:\n      newsletters:\n        - blog_dir: news\n"
-        "          subscribe: {provider: kit}\n",
+        "          provider: kit\n          subscribe: {button: Join}\n",
         encoding="utf-8",
     )
     with pytest.raises(ConfigError) as exc:
-        read_site(config)
-    assert str(exc.value).startswith(f"{config}: masthead/newsletter: newsletters[0].subscribe")
-    config.write_text(config.read_text().replace("{provider: kit}", "{provider: kit, form: 9}"))
-    site = read_site(config)
+        publication(config)
+    assert str(exc.value).startswith(f"{config}:11: masthead/newsletter: newsletters[0].subscribe")
+    assert "form" in str(exc.value)
+    config.write_text(config.read_text().replace("{button: Join}", "{form: 9}"))
+    site = publication(config)
     assert [n.blog_dir for n in site.newsletters] == ["news"]
+    assert site.site_name == "T"
+
+
+def test_provider_is_declared_once(tmp_path: Path) -> None:
+    config = tmp_path / "mkdocs.yml"
+    (tmp_path / "docs").mkdir()
+    config.write_text(
+        "site_name: T\ntheme: material\nplugins:\n  - blog\n  - blog:\n      blog_dir: news\n"
+        "  - masthead/newsletter:\n      newsletters:\n        - blog_dir: news\n"
+        "          subscribe: {provider: kit, form: 9}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="provider"):
+        publication(config)
+
+
+def test_the_old_email_settings_say_where_they_moved(project: Path) -> None:
+    _set_plugin_options(
+        project,
+        "  - masthead/email\n",
+        "  - masthead/email:\n      newsletters:\n        newsletter: {from: a@b.org}\n",
+    )
+    with pytest.raises(ConfigError, match="masthead/newsletter: newsletters"):
+        publication(project / "mkdocs.yml")
 
 
 def _set_plugin_options(project: Path, old: str, new: str) -> None:
@@ -92,7 +89,7 @@ def _set_plugin_options(project: Path, old: str, new: str) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "words"),
     [
-        ("provider: buttondown", "provider: mailchimp", "one of kit, buttondown, custom"),
+        ("provider: buttondown", "provider: mailgun", "'mailgun'"),
         ("        - blog_dir: tips", "        - blog_dir: tricks", "'tricks' is not the blog_dir"),
         ("      blog: blog\n", "      blog: posts\n", "blog: 'posts' is not the blog_dir"),
     ],

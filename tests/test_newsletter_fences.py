@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as html_lib
+import html as htmllib
 import logging
 import re
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ import pytest
 from mkdocs.exceptions import Abort
 
 from masthead.content import Post
+from masthead.newsletter import cards
 from masthead.newsletter.cards import CardError, parse_tweet, parse_video
 from masthead.newsletter.posts_fence import parse_query, plain_text, select, shorten
 
@@ -105,10 +107,14 @@ def test_cards_markup_follows_the_contract(project: Path) -> None:
         encoding="utf-8"
     )
     tweet = re.search(
-        r'<figure class="mh-card mh-tweet" data-href="([^"]+)">(.*?)</figure>', html, re.DOTALL
+        r'<figure class="mh-card mh-tweet" data-mh-card="([^"]+)">(.*?)</figure>', html, re.DOTALL
     )
     assert tweet is not None
-    assert tweet.group(1).startswith("https://twitter.com/danaops/status/")
+    # The card carries its model, from which the email step makes the email form.
+    model = cards.card_from_data(htmllib.unescape(tweet.group(1)))
+    assert isinstance(model, cards.Tweet) and model.handle == "danaops"
+    assert model.url.startswith("https://twitter.com/danaops/status/")
+    assert model.avatar is not None and (site / model.avatar.path).is_file()
     body = tweet.group(2)
     avatar = re.search(r'<img class="mh-tweet__avatar" src="([^"]+)"', body)
     assert avatar is not None and not avatar.group(1).startswith(("http", "//"))
@@ -123,15 +129,13 @@ def test_cards_markup_follows_the_contract(project: Path) -> None:
     ):
         assert text in body, text
     video = re.search(
-        r'<figure class="mh-card mh-video" data-href="([^"]+)" data-thumbnail="([^"]+)">(.*?)'
-        r"</figure>",
-        html,
-        re.DOTALL,
+        r'<figure class="mh-card mh-video" data-mh-card="([^"]+)">(.*?)</figure>', html, re.DOTALL
     )
     assert video is not None
-    assert video.group(1).startswith("https://www.youtube.com/watch?v=")
-    assert (site / video.group(2)).is_file()
-    assert "Build a container in 45 minutes" in video.group(3)
+    clip = cards.card_from_data(htmllib.unescape(video.group(1)))
+    assert isinstance(clip, cards.Video) and clip.url.startswith("https://www.youtube.com/watch?v=")
+    assert clip.thumbnail is not None and (site / clip.thumbnail.path).is_file()
+    assert "Build a container in 45 minutes" in video.group(2)
     # nothing from another host until a click: no iframe, no remote src, no third-party script
     assert "<iframe" not in html
     assert not re.findall(r'<(?:img|script|source|video)\b[^>]*\ssrc="(?:https?:)?//', html)

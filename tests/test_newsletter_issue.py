@@ -46,10 +46,56 @@ def test_a_valid_issue() -> None:
     assert annual.period is not None and annual.period.month is None
 
 
+MATERIAL_POST = """---
+date: 2022-12-30
+authors: [mira]
+---
+
+```sh
+# 100m -> cpu.weight 4
+```
+
+# CPU throttling, explained
+
+Why a pod with a CPU limit of one core still waits for **CPU**, and what
+[cgroup v2](https://docs.kernel.org/) does about it.
+
+<!-- more -->
+
+The rest.
+"""
+
+
+def test_a_material_post_is_an_issue_as_it_stands() -> None:
+    doc = split(MATERIAL_POST, "content/newsletter/posts/x.md")
+    issue = parse_issue(
+        doc.meta, doc.path, MATERIAL_POST, title="CPU throttling, explained", body=doc.body
+    )
+    assert (issue.kind, issue.period) == ("special", None)
+    assert issue.subject == "CPU throttling, explained"
+    assert issue.preheader == (
+        "Why a pod with a CPU limit of one core still waits for CPU, and what cgroup v2 does "
+        "about it."
+    )
+    described = MATERIAL_POST.replace("authors:", "description: A short one.\nauthors:")
+    doc = split(described, "content/newsletter/posts/x.md")
+    assert parse_issue(doc.meta, doc.path, described, title="T", body=doc.body).preheader == (
+        "A short one."
+    )
+
+
+def test_the_issue_file_loads_with_the_title_outside_code_blocks(tmp_path: Path) -> None:
+    path = tmp_path / "newsletter" / "posts" / "x.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(MATERIAL_POST, encoding="utf-8")
+    issue = load_issue(path, tmp_path)
+    assert issue.title == issue.subject == "CPU throttling, explained"
+    assert issue.post is not None and issue.post.slug == "cpu-throttling-explained"
+
+
 @pytest.mark.parametrize(
     ("change", "line", "words"),
     [
-        (("kind: monthly\n", ""), 1, "missing 'kind:'"),
         (("kind: monthly", "kind: weekly"), 4, "one of monthly, annual, special"),
         (("period: 2022-12", "period: 2022"), 5, "a monthly issue covers a month"),
         (("period: 2022-12", "period: 2022-13"), 5, "between 01 and 12"),

@@ -3,6 +3,7 @@ server that checks the request against the provider's documented fields."""
 
 from __future__ import annotations
 
+import base64
 import http.server
 import json
 import threading
@@ -13,13 +14,19 @@ from typing import Any, ClassVar
 import pytest
 
 from masthead.cli import main
+from masthead.email.built import BuiltIssue, find_built
+from masthead.email.push import PushRequest, build_requests, push_names, send_requests
+from masthead.errors import ConfigError, MastheadError
+from masthead.providers import get
+from masthead.providers.listmonk import go_template_literal
 
 from .support import build_site, copy_project
 
 SLUG = "december-2022"
 
 # Documented request fields (Buttondown POST /v1/emails, Kit POST /v4/broadcasts,
-# listmonk POST /api/campaigns).
+# listmonk POST /api/campaigns, Mailchimp POST /3.0/campaigns and
+# PUT /3.0/campaigns/{id}/content).
 BUTTONDOWN_FIELDS = {
     "subject",
     "body",
@@ -73,6 +80,71 @@ LISTMONK_FIELDS = {
     "media",
 }
 
+MAILCHIMP_FIELDS = {
+    "type",
+    "recipients",
+    "settings",
+    "variate_settings",
+    "tracking",
+    "rss_opts",
+    "social_card",
+    "content_type",
+}
+MAILCHIMP_SETTINGS = {
+    "subject_line",
+    "preview_text",
+    "title",
+    "from_name",
+    "reply_to",
+    "use_conversation",
+    "to_name",
+    "folder_id",
+    "authenticate",
+    "auto_footer",
+    "inline_css",
+    "auto_tweet",
+    "auto_fb_post",
+    "fb_comments",
+    "template_id",
+}
+MAILCHIMP_CONTENT_FIELDS = {"plain_text", "html", "url", "template", "archive", "variate_contents"}
+MAILCHIMP_KEY = "0123456789abcdef0123456789abcdef-us21"
+CAMPAIGN_ID = "42694e9e57"
+
+
+def mailchimp_problems(
+    method: str, path: str, headers: Any, body: dict[str, Any], campaigns: set[str]
+) -> list[str]:
+    """What is wrong with a Mailchimp Marketing API 3.0 request."""
+    found: list[str] = []
+    scheme, _, encoded = str(headers.get("Authorization", "")).partition(" ")
+    credentials = base64.b64decode(encoded).decode() if scheme == "Basic" else ""
+    if credentials.partition(":")[2] != MAILCHIMP_KEY:
+        found.append("HTTP Basic auth with the API key as the password expected")
+    if headers.get("Content-Type") != "application/json":
+        found.append("Content-Type must be application/json")
+    if method == "POST" and path == "/3.0/campaigns":
+        found += [f"unknown field {k}" for k in set(body) - MAILCHIMP_FIELDS]
+        if body.get("type") not in ("regular", "plaintext", "absplit", "rss", "variate"):
+            found.append("type invalid")
+        if not isinstance(body.get("recipients"), dict) or not body["recipients"].get("list_id"):
+            found.append("recipients.list_id required")
+        settings = body.get("settings", {})
+        found += [f"unknown setting {k}" for k in set(settings) - MAILCHIMP_SETTINGS]
+        for key in ("subject_line", "title", "from_name", "reply_to"):
+            if not isinstance(settings.get(key), str) or not settings[key]:
+                found.append(f"settings.{key} required")
+    elif method == "PUT" and path.startswith("/3.0/campaigns/") and path.endswith("/content"):
+        campaign = path.split("/")[3]
+        if campaign not in campaigns:
+            found.append(f"no campaign {campaign}")
+        found += [f"unknown field {k}" for k in set(body) - MAILCHIMP_CONTENT_FIELDS]
+        if "<html" not in str(body.get("html")) or not body.get("plain_text"):
+            found.append("html and plain_text required")
+    else:
+        found.append(f"unknown endpoint {method} {path}")
+    return found
+
 
 def problems(path: str, headers: Any, body: dict[str, Any]) -> list[str]:
     """What is wrong with a request, per the provider's documentation."""
@@ -119,14 +191,39 @@ def problems(path: str, headers: Any, body: dict[str, Any]) -> list[str]:
 
 class Api(http.server.BaseHTTPRequestHandler):
     requests: ClassVar[list[dict[str, Any]]] = []
+    campaigns: ClassVar[set[str]] = set()
+    refuse_content: ClassVar[bool] = False
+    omit_id: ClassVar[bool] = False
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def do_POST(self) -> None:
+    def _read(self) -> dict[str, Any]:
         length = int(self.headers.get("Content-Length", 0))
         body = json.loads(self.rfile.read(length) or b"{}")
-        self.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+        self.requests.append(
+            {
+                "method": self.command,
+                "path": self.path,
+                "headers": dict(self.headers),
+                "body": body,
+            }
+        )
+        return dict(body)
+
+    def do_POST(self) -> None:
+        body = self._read()
+        if self.path.startswith("/3.0/"):
+            found = mailchimp_problems("POST", self.path, self.headers, body, self.campaigns)
+            if found:
+                self._reply(400, {"title": "Invalid Resource", "detail": "; ".join(found)})
+            else:
+                self.campaigns.add(CAMPAIGN_ID)
+                answer = {"id": CAMPAIGN_ID, "web_id": 123, "status": "save", **body}
+                if self.omit_id:
+                    del answer["id"]
+                self._reply(200, answer)
+            return
         found = problems(self.path, self.headers, body)
         if found:
             self._reply(400, {"message": "; ".join(found)})
@@ -136,6 +233,16 @@ class Api(http.server.BaseHTTPRequestHandler):
             self._reply(201, {"broadcast": {"id": 27, "subject": body["subject"]}})
         else:
             self._reply(200, {"data": {"id": 5, "status": "draft"}})
+
+    def do_PUT(self) -> None:
+        body = self._read()
+        found = mailchimp_problems("PUT", self.path, self.headers, body, self.campaigns)
+        if self.refuse_content:
+            found.append("Your merge fields were invalid")
+        if found:
+            self._reply(400, {"title": "Invalid Resource", "detail": "; ".join(found)})
+        else:
+            self._reply(200, {"html": body["html"], "plain_text": body["plain_text"]})
 
     def _reply(self, code: int, payload: dict[str, Any]) -> None:
         data = json.dumps(payload).encode()
@@ -149,6 +256,9 @@ class Api(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def api() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     Api.requests = []
+    Api.campaigns = set()
+    Api.refuse_content = False
+    Api.omit_id = False
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Api)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -173,6 +283,17 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KIT_API_KEY", "kit-key")
     monkeypatch.setenv("LISTMONK_API_USER", "api")
     monkeypatch.setenv("LISTMONK_API_TOKEN", "lm-token")
+    monkeypatch.setenv("MAILCHIMP_API_KEY", MAILCHIMP_KEY)
+    monkeypatch.delenv("MAILCHIMP_LIST_ID", raising=False)
+    monkeypatch.delenv("LISTMONK_URL", raising=False)
+
+
+@pytest.fixture
+def issue(project: Path) -> BuiltIssue:
+    """The built email of the December 2022 issue."""
+    found = find_built(project / "build" / "email", SLUG)
+    assert found is not None
+    return found
 
 
 def test_buttondown_draft(
@@ -184,7 +305,8 @@ def test_buttondown_draft(
     url, requests = api
     monkeypatch.chdir(project)
     assert main(["push", SLUG, "--provider", "buttondown", "--api-url", url + "/v1"]) == 0
-    assert "draft created" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "draft created" in out and "(id b7d1e5a0-draft)" in out
     (request,) = requests
     body = request["body"]
     assert body["status"] == "draft"
@@ -211,12 +333,16 @@ def test_kit_draft(
 
 
 def test_listmonk_draft(
-    project: Path, api: tuple[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+    project: Path,
+    api: tuple[str, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     url, requests = api
     monkeypatch.chdir(project)
     args = ["push", SLUG, "--provider", "listmonk", "--api-url", url, "--list-id", "3"]
     assert main(args) == 0
+    assert "(id 5)" in capsys.readouterr().out
     body = requests[0]["body"]
     assert body["lists"] == [3] and body["content_type"] == "html"
     assert body["altbody"].startswith("December 2022")
@@ -226,8 +352,6 @@ def test_listmonk_draft(
 
 
 def test_go_template_literal_keeps_the_merge_tag() -> None:
-    from masthead.email.push import go_template_literal
-
     text = "Run {{.info.pid}} now.\nUnsubscribe: {{ UnsubscribeURL }}"
     assert go_template_literal(text, keep=("{{ UnsubscribeURL }}",)) == (
         'Run {{"{{"}}.info.pid}} now.\nUnsubscribe: {{ UnsubscribeURL }}'
@@ -286,3 +410,152 @@ def test_an_email_built_for_a_local_site_is_not_pushed(
     assert main(["push", SLUG, "--provider", "buttondown", "--api-url", url + "/v1"]) == 1
     assert "was built with site_url 'http://127.0.0.1:8000/" in capsys.readouterr().err
     assert requests == []
+
+
+def test_mailchimp_draft_in_two_steps(
+    project: Path,
+    api: tuple[str, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url, requests = api
+    monkeypatch.chdir(project)
+    args = ["push", SLUG, "--provider", "mailchimp", "--api-url", url + "/3.0"]
+    assert main([*args, "--list-id", "6f7a8b9c0d"]) == 0
+    assert f"mailchimp: draft created for {SLUG!r} (id {CAMPAIGN_ID})" in capsys.readouterr().out
+    create, content = requests
+    assert (create["method"], create["path"]) == ("POST", "/3.0/campaigns")
+    assert (content["method"], content["path"]) == ("PUT", f"/3.0/campaigns/{CAMPAIGN_ID}/content")
+    assert create["body"]["type"] == "regular"
+    assert create["body"]["recipients"] == {"list_id": "6f7a8b9c0d"}
+    manifest = json.loads((project / "build/email" / SLUG / "manifest.json").read_text())
+    settings = create["body"]["settings"]
+    assert settings["subject_line"] == manifest["subject"]
+    assert settings["preview_text"] == manifest["preheader"]
+    assert settings["title"] == f"{manifest['subject']} ({SLUG})"
+    assert (settings["from_name"], settings["reply_to"]) == ("Mira", "mira@kernelnotes.example.org")
+    folder = project / "build/email" / SLUG
+    assert content["body"]["html"] == (folder / "email.html").read_text(encoding="utf-8")
+    assert content["body"]["plain_text"] == (folder / "email.txt").read_text(encoding="utf-8")
+
+
+def test_mailchimp_audience_from_the_environment(
+    project: Path, api: tuple[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, requests = api
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("MAILCHIMP_LIST_ID", "a1b2c3d4e5")
+    assert main(["push", SLUG, "--provider", "mailchimp", "--api-url", url + "/3.0"]) == 0
+    assert requests[0]["body"]["recipients"]["list_id"] == "a1b2c3d4e5"
+
+
+def test_mailchimp_base_url_from_the_key_data_centre(issue: BuiltIssue) -> None:
+    env = {"MAILCHIMP_API_KEY": MAILCHIMP_KEY, "MAILCHIMP_LIST_ID": "a1b2c3d4e5"}
+    create, content = build_requests(issue, "mailchimp", env=env)
+    assert create.url == "https://us21.api.mailchimp.com/3.0/campaigns"
+    assert (create.method, content.method) == ("POST", "PUT")
+    assert content.url == "https://us21.api.mailchimp.com/3.0/campaigns/{draft_id}/content"
+    user, _, password = (
+        base64.b64decode(create.headers["Authorization"][6:]).decode().partition(":")
+    )
+    assert user and password == MAILCHIMP_KEY
+    with pytest.raises(ConfigError, match="ending in its data centre"):
+        build_requests(issue, "mailchimp", env={**env, "MAILCHIMP_API_KEY": "nodatacentre"})
+    with pytest.raises(ConfigError, match="MAILCHIMP_LIST_ID"):
+        build_requests(issue, "mailchimp", env={"MAILCHIMP_API_KEY": MAILCHIMP_KEY})
+    with pytest.raises(ConfigError, match="one audience"):
+        build_requests(issue, "mailchimp", env=env, list_ids=("a1", "b2"))
+
+
+def test_a_refused_second_step_names_the_draft_it_created(
+    project: Path,
+    api: tuple[str, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url, requests = api
+    monkeypatch.chdir(project)
+    Api.refuse_content = True
+    args = ["push", SLUG, "--provider", "mailchimp", "--api-url", url + "/3.0", "--list-id", "x1"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "mailchimp refused step 2 (PUT /3.0/campaigns/42694e9e57/content) (HTTP 400)" in err
+    assert "Your merge fields were invalid" in err
+    assert f"draft {CAMPAIGN_ID} was created" in err
+    assert [r["method"] for r in requests] == ["POST", "PUT"]
+
+
+def test_custom_has_no_push(issue: BuiltIssue, capsys: pytest.CaptureFixture[str]) -> None:
+    assert push_names() == ("buttondown", "kit", "listmonk", "mailchimp")
+    with pytest.raises(ConfigError) as exc:
+        build_requests(issue, "custom", env={})
+    assert "provider custom has no API" in str(exc.value)
+    assert "'masthead send'" in str(exc.value) and "provider's own tool" in str(exc.value)
+    with pytest.raises(SystemExit) as stop:
+        main(["push", SLUG, "--provider", "custom"])
+    assert stop.value.code == 2
+    assert "invalid choice: 'custom'" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="expected one of buttondown, kit, listmonk, mailchimp"):
+        build_requests(issue, "sendgrid", env={})
+
+
+@pytest.mark.parametrize(
+    ("provider", "answer", "draft"),
+    [
+        ("buttondown", {"id": "b7d1e5a0-draft", "status": "draft"}, "b7d1e5a0-draft"),
+        ("kit", {"broadcast": {"id": 27, "subject": "s"}}, "27"),
+        ("listmonk", {"data": {"id": 5, "status": "draft"}}, "5"),
+        ("mailchimp", {"id": "42694e9e57", "web_id": 123, "status": "save"}, "42694e9e57"),
+    ],
+)
+def test_draft_id_is_read_from_each_answer(
+    provider: str, answer: dict[str, Any], draft: str
+) -> None:
+    push = get(provider).push
+    assert push is not None
+    assert push.draft_id(answer) == draft
+    assert push.draft_id({"errors": ["nope"]}) == ""
+    assert push.draft_id([answer]) == ""
+
+
+def test_a_second_step_without_a_draft_id_is_an_error(
+    project: Path,
+    api: tuple[str, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url, requests = api
+    monkeypatch.chdir(project)
+    Api.omit_id = True
+    args = ["push", SLUG, "--provider", "mailchimp", "--api-url", url + "/3.0", "--list-id", "x1"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "mailchimp created the draft but its answer has no id to finish it with" in err
+    assert [r["method"] for r in requests] == ["POST"]
+
+
+def test_listmonk_list_ids_are_numbers(issue: BuiltIssue) -> None:
+    env = {
+        "LISTMONK_API_USER": "api",
+        "LISTMONK_API_TOKEN": "t",
+        "LISTMONK_URL": "https://l.example",
+    }
+    (request,) = build_requests(issue, "listmonk", env=env, list_ids=("3", 7))
+    assert request.url == "https://l.example/api/campaigns"
+    assert request.payload["lists"] == [3, 7]
+    with pytest.raises(ConfigError, match="listmonk list ids are numbers"):
+        build_requests(issue, "listmonk", env=env, list_ids=("news",))
+
+
+def test_an_unreachable_api_and_no_request_are_clear_errors() -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    request = PushRequest("kit", "POST", f"http://127.0.0.1:{port}/v4/broadcasts", {}, {})
+    with pytest.raises(MastheadError) as exc:
+        send_requests((request,), timeout=5)
+    assert f"kit: POST http://127.0.0.1:{port}/v4/broadcasts failed" in str(exc.value)
+    with pytest.raises(MastheadError, match="no request to send"):
+        send_requests(())

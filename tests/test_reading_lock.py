@@ -58,7 +58,7 @@ class Project:
         report = pull(
             self.sources,
             project=self.root,
-            docs_dir=self.docs,
+            lock_dir=self.docs / "reading",
             issue="2022-12",
             window=DECEMBER,
             now=now,

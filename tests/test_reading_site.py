@@ -81,7 +81,8 @@ def test_example_site_shows_the_picks_escaped(tmp_path: Path) -> None:
 def _small_site(root: Path, page: str, lock: str | None) -> Path:
     (root / "docs" / "reading").mkdir(parents=True)
     (root / "mkdocs.yml").write_text(
-        "site_name: Reading test\ntheme: mkdocs\nmarkdown_extensions:\n  - pymdownx.superfences\n"
+        "site_name: Reading test\ntheme:\n  name: material\n  font: false\n"
+        "markdown_extensions:\n  - pymdownx.superfences\n"
         "plugins:\n  - masthead/reading\n",
         encoding="utf-8",
     )

@@ -12,9 +12,9 @@ from masthead.content import Period, load_posts
 from masthead.frontmatter import split
 from masthead.newsletter.issue import load_issue
 from masthead.newsletter.roundup import group_by_category, relink, scaffold_annual, scaffold_monthly
-from masthead.newsletter.site import read_site
 
 from .support import build_site
+from .support import publication as read_site
 
 
 def _sections(text: str) -> list[tuple[str, list[str]]]:

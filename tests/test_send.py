@@ -88,9 +88,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = copy_project(tmp_path_factory.mktemp("send") / "project")
     config = project / "mkdocs.yml"
     text = config.read_text()
-    marker = "          from: Mira <mira@kernelnotes.example.org>\n"
+    marker = "            from: Mira <mira@kernelnotes.example.org>\n"
     assert text.count(marker) == 1
-    config.write_text(text.replace(marker, marker + f"          unsubscribe_url: {UNSUBSCRIBE}\n"))
+    config.write_text(
+        text.replace(marker, marker + f"            unsubscribe_url: {UNSUBSCRIBE}\n")
+    )
     build_site(project)
     return project
 

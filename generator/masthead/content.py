@@ -18,7 +18,44 @@ from .errors import FrontMatterError
 from .frontmatter import Document, key_line, read
 
 EXCERPT_SEPARATOR = "<!-- more -->"
-_H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_H1 = re.compile(r"^ {0,3}#\s+(.+?)(?:\s+#+)?\s*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def _h1_index(markdown: str) -> tuple[int, str] | None:
+    """(line index, text) of the first ``# Title`` line outside fenced code blocks."""
+    fence: str | None = None
+    for index, line in enumerate(markdown.splitlines()):
+        opener = _FENCE.match(line)
+        if fence is not None:
+            closer = opener.group(1) if opener else ""
+            if closer[:1] == fence[0] and len(closer) >= len(fence) and not line.strip(" `~"):
+                fence = None
+            continue
+        if opener:
+            fence = opener.group(1)
+            continue
+        m = _H1.match(line)
+        if m:
+            return index, m.group(1).strip()
+    return None
+
+
+def first_heading(markdown: str) -> str | None:
+    """The text of the first ``# Title`` line of ``markdown``; a ``#`` line inside a fenced
+    code block (a shell comment) is never a title."""
+    found = _h1_index(markdown)
+    return found[1] if found else None
+
+
+def without_first_heading(markdown: str) -> str:
+    """``markdown`` without its first ``# Title`` line (see :func:`first_heading`)."""
+    found = _h1_index(markdown)
+    if found is None:
+        return markdown
+    lines = markdown.splitlines(keepends=True)
+    del lines[found[0]]
+    return "".join(lines)
 
 
 @dataclass(frozen=True)
@@ -196,8 +233,7 @@ def split_excerpt(body: str) -> str:
     if not head:
         paragraphs = [p for p in re.split(r"\n\s*\n", body) if p.strip()]
         head = "\n\n".join(p for p in paragraphs[:2] if not p.lstrip().startswith("```"))
-    head = _H1.sub("", head, count=1)
-    return head.strip()
+    return without_first_heading(head).strip()
 
 
 def load_post(path: Path, docs_dir: Path, layout: BlogLayout) -> Post:
@@ -206,8 +242,7 @@ def load_post(path: Path, docs_dir: Path, layout: BlogLayout) -> Post:
     text = path.read_text(encoding="utf-8")
     title = doc.meta.get("title")
     if title is None:
-        m = _H1.search(doc.body)
-        title = m.group(1).strip() if m else None
+        title = first_heading(doc.body)
     if not isinstance(title, str) or not title.strip():
         raise FrontMatterError(
             "expected a title: a '# Title' line or 'title:' in the front matter",

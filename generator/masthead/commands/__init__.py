@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
 from typing import Any
 
 SubParsers = Any  # argparse._SubParsersAction, which is private
@@ -18,3 +22,23 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="the site's MkDocs configuration (default: %(default)s)",
     )
+
+
+@contextlib.contextmanager
+def quiet_mkdocs() -> Iterator[None]:
+    """MkDocs' warnings and errors (not its INFO lines) on stderr while a verb loads or builds
+    the site; the logger's level and handlers are put back afterwards (the verbs also run
+    inside other programs)."""
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    log = logging.getLogger("mkdocs")
+    level, handlers = log.level, list(log.handlers)
+    if not any(isinstance(h, logging.StreamHandler) for h in log.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+        log.handlers[:] = handlers

@@ -9,11 +9,8 @@ The email is always rendered from the built site (a real MkDocs build with the
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
-import logging
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import ConfigError, MastheadError
-from . import SubParsers, add_config_option
+from . import SubParsers, add_config_option, quiet_mkdocs
 
 PLUGIN = "masthead/email"
 
@@ -111,25 +108,26 @@ def register(sub: SubParsers) -> None:
     )
     send.set_defaults(handler=_with_mkdocs_logging(run_send))
 
+    from ..email.push import environment_help
+    from ..providers import PUSH_NAMES, get
+
     push = sub.add_parser(
         "push",
-        help="create a draft of an issue at Buttondown, Kit or listmonk",
+        help="create a draft of an issue at " + ", ".join(get(name).title for name in PUSH_NAMES),
         description=(
             "Create the built email of ISSUE as a DRAFT through the provider's API (nothing is "
-            "sent). Keys from the environment: BUTTONDOWN_API_KEY, KIT_API_KEY, or "
-            "LISTMONK_API_USER and LISTMONK_API_TOKEN (and LISTMONK_URL)."
+            f"sent). From the environment: {environment_help()}."
         ),
     )
     push.add_argument("issue", metavar="ISSUE", help="the issue: slug, period or file")
-    push.add_argument("--provider", required=True, choices=("buttondown", "kit", "listmonk"))
+    push.add_argument("--provider", required=True, choices=PUSH_NAMES)
     push.add_argument("--api-url", metavar="URL", help="the API base URL (listmonk: your server)")
     push.add_argument(
         "--list-id",
-        type=int,
         action="append",
         default=[],
-        metavar="N",
-        help="listmonk list id (repeat for several)",
+        metavar="ID",
+        help="listmonk list id (repeat for several), or the Mailchimp audience id",
     )
     add_config_option(push)
     push.add_argument("--rebuild", action="store_true", help="build the site first")
@@ -147,86 +145,41 @@ class _Site:
     plugin_config: Any
 
 
-@contextlib.contextmanager
-def _mkdocs_logging() -> Iterator[None]:
-    """MkDocs' warnings and errors on stderr while a verb runs; the logger's level and
-    handlers are put back afterwards (the verbs also run inside other programs)."""
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    log = logging.getLogger("mkdocs")
-    level, handlers = log.level, list(log.handlers)
-    if not any(isinstance(h, logging.StreamHandler) for h in log.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-        log.addHandler(handler)
-    log.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        log.setLevel(level)
-        log.handlers[:] = handlers
-
-
 def _with_mkdocs_logging(handler: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
     @functools.wraps(handler)
     def run(args: argparse.Namespace) -> int:
-        with _mkdocs_logging():
+        with quiet_mkdocs():
             return handler(args)
 
     return run
 
 
-class _Collect(logging.Handler):
-    """Keeps the configuration errors MkDocs logs, to show them in one error line."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 def _load(config_file: str, *, strict: bool = False, site_dir: str | None = None) -> Any:
-    path = Path(config_file)
-    if not path.is_file():
-        raise ConfigError(
-            "no such file; expected an MkDocs configuration (run from the project folder "
-            "or pass -f FILE)",
-            path=path,
-        )
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import ConfigurationError
+    from ..plugins.model import load
 
-    overrides: dict[str, Any] = {"strict": strict}
+    overrides: dict[str, Any] = {}
+    if strict:
+        overrides["strict"] = True
     if site_dir:
         overrides["site_dir"] = site_dir
-    from mkdocs.exceptions import Abort
-
-    errors = _Collect()
-    logging.getLogger("mkdocs").addHandler(errors)
-    try:
-        config = load_config(str(path), **overrides)
-    except ConfigurationError as exc:
-        raise ConfigError(str(exc), path=path) from exc
-    except Abort as exc:
-        detail = "; ".join(errors.messages) or str(exc)
-        raise ConfigError(detail, path=path) from exc
-    finally:
-        logging.getLogger("mkdocs").removeHandler(errors)
+    config, _ = load(config_file, **overrides)
     if PLUGIN not in config.plugins:
         raise ConfigError(
-            f"the {PLUGIN} plugin is not enabled; expected '- {PLUGIN}' under plugins:", path=path
+            f"the {PLUGIN} plugin is not enabled; expected '- {PLUGIN}' under plugins:",
+            path=config_file,
         )
     return config
 
 
 def _site(config: Any) -> _Site:
-    plugin = config.plugins[PLUGIN]
+    from ..plugins.model import publication_of
+
+    publication = publication_of(config)
     return _Site(
-        Path(config.config_file_path),
-        plugin.output_dir(config),
-        Path(config.docs_dir),
-        plugin.config,
+        publication.config_file,
+        publication.email_dir,
+        publication.docs_dir,
+        config.plugins[PLUGIN].config,
     )
 
 
@@ -461,12 +414,12 @@ def _report(console: Any, report: Any, log_path: Path | None) -> int:
 
 
 def run_push(args: argparse.Namespace) -> int:
-    from ..email.push import build_request, send_request
+    from ..email.push import build_requests, send_requests
 
     _site_info, issue = _built_issue(args, rebuild=args.rebuild)
     _require_public(issue)
-    request = build_request(issue, args.provider, api_url=args.api_url, lists=tuple(args.list_id))
-    result = send_request(request)
+    requests = build_requests(issue, args.provider, api_url=args.api_url, list_ids=args.list_id)
+    result = send_requests(requests)
     print(
         f"{result.provider}: draft created for {issue.slug!r}"
         + (f" (id {result.draft_id})" if result.draft_id else "")

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from ..content import Period
 from ..errors import ConfigError, MastheadError, display_path
-from . import SubParsers, add_config_option
+from . import SubParsers, add_config_option, quiet_mkdocs
 
 if TYPE_CHECKING:
-    from ..newsletter.site import SiteSettings
+    from ..publication import Publication
 
 
 def _period(kind: str) -> Callable[[str], Period]:
@@ -144,10 +144,11 @@ def _write(path: Path, text: str, *, stdout: bool, links: int | None = None) -> 
     return 0
 
 
-def _site(args: argparse.Namespace) -> SiteSettings:
-    from ..newsletter.site import read_site
+def _site(args: argparse.Namespace) -> Publication:
+    from ..plugins.model import load
 
-    return read_site(args.config_file)
+    with quiet_mkdocs():
+        return load(args.config_file)[1]
 
 
 def run_monthly(args: argparse.Namespace) -> int:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import yaml
+from typing import TYPE_CHECKING
 
 from ..content import Period
 from ..errors import ConfigError
-from . import SubParsers, add_config_option
+from . import SubParsers, add_config_option, quiet_mkdocs
+
+if TYPE_CHECKING:
+    from ..publication import Publication
 
 
 def register(sub: SubParsers) -> None:
@@ -18,8 +20,9 @@ def register(sub: SubParsers) -> None:
         "reading",
         help="pull reading-list candidates from feeds, import feeds from OPML",
         description=(
-            "Reading lists: the feeds in content/reading/feeds.yml give candidates; "
-            "content/reading/<ISSUE>.yml keeps the ones you pick, with your comments."
+            "Reading lists: the feeds in <lock_dir>/feeds.yml give candidates; "
+            "<lock_dir>/<ISSUE>.yml keeps the ones you pick, with your comments. lock_dir is "
+            "the masthead/reading option (default: reading, inside docs_dir)."
         ),
     )
     verbs = group.add_subparsers(dest="reading_command", metavar="VERB")
@@ -31,7 +34,7 @@ def register(sub: SubParsers) -> None:
         description=(
             "Fetch every enabled feed of feeds.yml at once (conditional GET, cached in "
             ".cache/masthead/reading/), keep the entries dated inside the issue's window (UTC) "
-            "and merge them into content/reading/<ISSUE>.yml. Your fields there (pick, order, "
+            "and merge them into <lock_dir>/<ISSUE>.yml. Your fields there (pick, order, "
             "comment, title_override, notes) are never changed. Exits with 1 when a feed failed."
         ),
     )
@@ -54,7 +57,7 @@ def register(sub: SubParsers) -> None:
         help="end of the window instead of the issue's (YYYY-MM-DD, UTC, inclusive)",
     )
     pull.add_argument(
-        "--feeds", metavar="FILE", help="the feeds file (default: <docs_dir>/reading/feeds.yml)"
+        "--feeds", metavar="FILE", help="the feeds file (default: feeds.yml in lock_dir)"
     )
     pull.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_config_option(pull)
@@ -67,7 +70,7 @@ def register(sub: SubParsers) -> None:
     )
     imp.add_argument("opml", metavar="FILE.opml", help="the OPML file of a feed reader")
     imp.add_argument(
-        "--feeds", metavar="FILE", help="the feeds file (default: <docs_dir>/reading/feeds.yml)"
+        "--feeds", metavar="FILE", help="the feeds file (default: feeds.yml in lock_dir)"
     )
     add_config_option(imp)
     imp.set_defaults(handler=run_import)
@@ -81,32 +84,11 @@ def _date(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-class _TolerantLoader(yaml.SafeLoader):
-    """Reads mkdocs.yml without resolving its !!python/name and !ENV tags."""
+def _publication(config_file: str) -> Publication:
+    from ..plugins.model import load
 
-
-_TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-
-
-def project_paths(config_file: str) -> tuple[Path, Path]:
-    """(project root, docs_dir) of the site whose MkDocs configuration is ``config_file``."""
-    path = Path(config_file)
-    if not path.is_file():
-        raise ConfigError(
-            "no such file; expected an MkDocs configuration (run from the project folder or pass "
-            "-f FILE)",
-            path=path,
-        )
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(
-            f"invalid YAML: {exc}", path=path, line=mark.line + 1 if mark else None
-        ) from exc
-    root = path.resolve().parent
-    docs = data.get("docs_dir", "docs") if isinstance(data, dict) else "docs"
-    return root, root / str(docs)
+    with quiet_mkdocs():
+        return load(config_file)[1]
 
 
 def _window(args: argparse.Namespace, period: Period) -> tuple[datetime, datetime]:
@@ -134,8 +116,9 @@ def run_pull(args: argparse.Namespace) -> int:
         period = Period.parse(args.issue) if args.issue else Period.containing(datetime.now(UTC))
     except ValueError as exc:
         raise ConfigError(f"ISSUE: {exc}") from None
-    root, docs_dir = project_paths(args.config_file)
-    feeds_file = Path(args.feeds) if args.feeds else docs_dir / "reading" / "feeds.yml"
+    site = _publication(args.config_file)
+    root = site.root
+    feeds_file = Path(args.feeds) if args.feeds else site.feeds_file
     sources = load_sources(feeds_file)
     start, end = _window(args, period)
     console = Console(stderr=False, highlight=False)
@@ -161,7 +144,7 @@ def run_pull(args: argparse.Namespace) -> int:
         report = pull(
             sources,
             project=root,
-            docs_dir=docs_dir,
+            lock_dir=site.lock_dir,
             issue=str(period),
             window=Window(start, end),
             on_done=done,
@@ -209,8 +192,8 @@ def run_pull(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     from ..reading.opml import import_opml
 
-    _root, docs_dir = project_paths(args.config_file)
-    feeds_file = Path(args.feeds) if args.feeds else docs_dir / "reading" / "feeds.yml"
+    site = _publication(args.config_file)
+    feeds_file = Path(args.feeds) if args.feeds else site.feeds_file
     result = import_opml(args.opml, feeds_file)
     for feed in result.added:
         print(f"added   {feed.name} <{feed.url}>")

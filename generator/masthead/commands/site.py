@@ -16,10 +16,18 @@ def register(sub: SubParsers) -> None:
     build = sub.add_parser(
         "build",
         help="build the site (and the email issues) with MkDocs",
-        description="Build the site into site_dir (build/site by default) with MkDocs.",
+        description=(
+            "Build the site into site_dir (from mkdocs.yml; MkDocs' default is site/, a "
+            "project made by 'masthead init' uses build/site) and the email issues into "
+            "masthead/email's output_dir (default build/email, beside mkdocs.yml)."
+        ),
     )
     add_config_option(build)
-    build.add_argument("--strict", action="store_true", help="fail on any warning")
+    build.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail on any warning (turns strict on; 'strict: true' in mkdocs.yml does too)",
+    )
     build.add_argument("-d", "--site-dir", metavar="DIR", help="override site_dir")
     build.add_argument("-q", "--quiet", action="store_true", help="only show errors")
     build.set_defaults(handler=run_build)
@@ -37,7 +45,11 @@ def register(sub: SubParsers) -> None:
         metavar="IP:PORT",
         help="address to serve on (default: %(default)s)",
     )
-    serve.add_argument("--strict", action="store_true", help="fail on any warning")
+    serve.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail on any warning (turns strict on; 'strict: true' in mkdocs.yml does too)",
+    )
     serve.set_defaults(handler=run_serve)
 
 
@@ -71,7 +83,8 @@ def run_build(args: argparse.Namespace) -> int:
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
 
-    overrides: dict[str, Any] = {"strict": args.strict}
+    # Only turned on here: `strict: true` in mkdocs.yml holds without --strict.
+    overrides: dict[str, Any] = {"strict": True} if args.strict else {}
     if args.site_dir:
         overrides["site_dir"] = args.site_dir
     try:
@@ -95,5 +108,5 @@ def run_serve(args: argparse.Namespace) -> int:
     _setup_logging(False)
     from mkdocs.commands.serve import serve
 
-    serve(config_file=config_file, dev_addr=args.dev_addr, strict=args.strict)
+    serve(config_file=config_file, dev_addr=args.dev_addr, strict=True if args.strict else None)
     return 0

@@ -1,68 +1,31 @@
 """Push an issue to an email provider as a draft, through the provider's API.
 
-Requests follow each provider's documented API:
-
-- Buttondown: ``POST https://api.buttondown.com/v1/emails`` with
-  ``Authorization: Token <key>``; ``subject``, ``body`` (HTML), ``description``,
-  ``canonical_url`` and ``status: "draft"``, always (Buttondown's older API
-  versions send an email created without a status straight away).
-- Kit (API v4): ``POST https://api.kit.com/v4/broadcasts`` with
-  ``X-Kit-Api-Key: <key>``; ``subject``, ``content`` (HTML), ``preview_text``,
-  ``description``, ``public: false`` and ``send_at: null`` (null saves a draft).
-- listmonk: ``POST <your listmonk>/api/campaigns`` with
-  ``Authorization: token <api_user>:<token>``; ``name``, ``subject``,
-  ``lists`` (ids), ``from_email``, ``type: "regular"``, ``content_type: "html"``,
-  ``body`` and ``altbody`` (the text part). A new campaign is a draft.
-
-API keys come from the environment only.
+What to send is each provider's own (:mod:`masthead.providers`: the request(s),
+the environment variables of the credentials, where the draft's id is in the
+answer); this module builds them through the registry, performs them in order
+and reports a refusal with the provider's answer. API keys come from the
+environment only; nothing is ever sent to subscribers.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from ..errors import ConfigError, MastheadError
 from .built import BuiltIssue
 
-PUSH_PROVIDERS = ("buttondown", "kit", "listmonk")
-ENV_KEYS = {
-    "buttondown": ("BUTTONDOWN_API_KEY",),
-    "kit": ("KIT_API_KEY",),
-    "listmonk": ("LISTMONK_API_USER", "LISTMONK_API_TOKEN"),
-}
-DEFAULT_URLS = {
-    "buttondown": "https://api.buttondown.com/v1",
-    "kit": "https://api.kit.com/v4",
-}
-LISTMONK_URL_ENV = "LISTMONK_URL"
-LISTMONK_TAG = "{{ UnsubscribeURL }}"
-
-
-def go_template_literal(text: str, keep: tuple[str, ...] = ()) -> str:
-    """``text`` for a Go template (listmonk): each ``{{`` written as ``{{"{{"}}`` so it
-    prints as is, except inside the merge tags in ``keep``. (The HTML part needs no
-    such care: its braces are character references.)"""
-    pieces = [text]
-    for tag in keep:
-        pieces = [part for piece in pieces for part in _split_keep(piece, tag)]
-    return "".join(p if p in keep else p.replace("{{", '{{"{{"}}') for p in pieces)
-
-
-def _split_keep(text: str, tag: str) -> list[str]:
-    parts = text.split(tag)
-    out: list[str] = []
-    for i, part in enumerate(parts):
-        if i:
-            out.append(tag)
-        out.append(part)
-    return out
+DRAFT_ID = "{draft_id}"
+"""Stands in a later request's URL for the id of the draft the first request created."""
 
 
 @dataclass(frozen=True)
 class PushRequest:
+    """One HTTP request to a provider's API, with a JSON body."""
+
     provider: str
     method: str
     url: str
@@ -72,104 +35,82 @@ class PushRequest:
 
 @dataclass(frozen=True)
 class PushResult:
+    """The draft a push created: its id and the provider's answer to the creating request."""
+
     provider: str
     status_code: int
     draft_id: str
     response: dict[str, Any]
 
 
-def _env(provider: str, env: Mapping[str, str]) -> list[str]:
-    values = []
-    for name in ENV_KEYS[provider]:
-        value = env.get(name, "").strip()
-        if not value:
-            raise ConfigError(
-                f"{name} is not set; expected the {provider} API credentials in the environment "
-                f"({', '.join(ENV_KEYS[provider])})"
-            )
-        values.append(value)
-    return values
+def push_names() -> tuple[str, ...]:
+    """The providers a draft can be pushed to (those with an API)."""
+    from ..providers import PUSH_NAMES
+
+    return PUSH_NAMES
 
 
-def build_request(
+def build_requests(
     issue: BuiltIssue,
     provider: str,
     *,
     env: Mapping[str, str] | None = None,
     api_url: str | None = None,
-    lists: tuple[int, ...] = (),
-) -> PushRequest:
-    """The HTTP request that creates ``issue`` as a draft at ``provider``."""
-    source = os.environ if env is None else env
-    html, text = issue.html, issue.text
-    subject = issue.get("subject")
-    json_headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    if provider == "buttondown":
-        (key,) = _env(provider, source)
-        base = (api_url or DEFAULT_URLS[provider]).rstrip("/")
-        return PushRequest(
-            provider,
-            "POST",
-            f"{base}/emails",
-            {**json_headers, "Authorization": f"Token {key}"},
-            {
-                "subject": subject,
-                "body": html,
-                "description": issue.get("preheader"),
-                "canonical_url": issue.get("web_url"),
-                "status": "draft",
-            },
+    list_ids: Sequence[str | int] = (),
+) -> tuple[PushRequest, ...]:
+    """The HTTP request(s) that create ``issue`` as a draft at ``provider``, in order.
+
+    ``env`` (default: the process environment) holds the credentials;
+    ``api_url`` overrides the API's base URL; ``list_ids`` are the lists or
+    audience to address (listmonk, Mailchimp). A provider without an API is a
+    :class:`~masthead.errors.ConfigError` saying how to send instead.
+    """
+    from ..providers import PushOptions, get
+
+    chosen = get(provider)
+    if chosen.push is None:
+        raise ConfigError(
+            f"provider {chosen.name} has no API to create a draft through; expected one of "
+            f"{', '.join(push_names())}. Send the issue with 'masthead send' (SMTP), or give "
+            "the built email (email.html, email.txt, message.eml) to your provider's own tool"
         )
-    if provider == "kit":
-        (key,) = _env(provider, source)
-        base = (api_url or DEFAULT_URLS[provider]).rstrip("/")
-        return PushRequest(
-            provider,
-            "POST",
-            f"{base}/broadcasts",
-            {**json_headers, "X-Kit-Api-Key": key},
-            {
-                "subject": subject,
-                "content": html,
-                "preview_text": issue.get("preheader"),
-                "description": issue.get("preheader"),
-                "public": False,
-                "send_at": None,
-            },
-        )
-    if provider == "listmonk":
-        user, token = _env(provider, source)
-        base = (api_url or source.get(LISTMONK_URL_ENV, "")).rstrip("/")
-        if not base:
-            raise ConfigError(
-                f"listmonk runs on your own server: pass --api-url or set {LISTMONK_URL_ENV} "
-                "(e.g. https://lists.example.org)"
-            )
-        if not lists:
-            raise ConfigError("listmonk needs the ids of the lists to send to: --list-id N")
-        return PushRequest(
-            provider,
-            "POST",
-            f"{base}/api/campaigns",
-            {**json_headers, "Authorization": f"token {user}:{token}"},
-            {
-                "name": f"{subject} ({issue.slug})",
-                "subject": subject,
-                "lists": list(lists),
-                "from_email": issue.get("from"),
-                "type": "regular",
-                "content_type": "html",
-                "body": html,
-                "altbody": go_template_literal(text, keep=(LISTMONK_TAG,)),
-            },
-        )
-    raise ConfigError(f"unknown provider {provider!r}; expected one of {', '.join(PUSH_PROVIDERS)}")
+    options = PushOptions(api_url=api_url, list_ids=tuple(str(i) for i in list_ids))
+    return chosen.push.requests(issue, os.environ if env is None else env, options)
 
 
-def send_request(request: PushRequest, *, timeout: float = 30.0) -> PushResult:
-    """Perform ``request``; an error names the provider and its reply when it fails."""
+def send_requests(requests: Sequence[PushRequest], *, timeout: float = 30.0) -> PushResult:
+    """Perform ``requests`` in order: the first creates the draft, whose id (read by the
+    provider) fills :data:`DRAFT_ID` in the later ones. An error names the provider, the
+    request and the provider's answer, and a draft already created."""
+    from ..providers import get
+
+    if not requests:
+        raise MastheadError("no request to send; expected the draft's request(s)")
+    first, *rest = requests
+    push = get(first.provider).push
+    if push is None:
+        raise ConfigError(f"provider {first.provider} has no API to create a draft through")
+    status, answer = _perform(first, timeout, step=1, draft="")
+    draft = push.draft_id(answer)
+    for number, request in enumerate(rest, start=2):
+        if DRAFT_ID in request.url:
+            if not draft:
+                raise MastheadError(
+                    f"{first.provider} created the draft but its answer has no id to finish it "
+                    f"with; expected the draft's id in: {str(answer)[:500]}"
+                )
+            request = replace(request, url=request.url.replace(DRAFT_ID, quote(draft, safe="")))
+        _perform(request, timeout, step=number, draft=draft)
+    return PushResult(first.provider, status, draft, answer if isinstance(answer, dict) else {})
+
+
+def _perform(request: PushRequest, timeout: float, *, step: int, draft: str) -> tuple[int, Any]:
+    """Send one request; its status and JSON answer, or an error naming what failed."""
     import httpx
 
+    done = (
+        f" (draft {draft} was created; finish or delete it at {request.provider})" if draft else ""
+    )
     try:
         response = httpx.request(
             request.method,
@@ -179,19 +120,35 @@ def send_request(request: PushRequest, *, timeout: float = 30.0) -> PushResult:
             timeout=timeout,
         )
     except httpx.HTTPError as exc:
-        raise MastheadError(f"{request.provider}: request to {request.url} failed: {exc}") from exc
-    try:
-        body = response.json()
-    except ValueError:
-        body = {"text": response.text[:500]}
-    if response.status_code >= 400:
         raise MastheadError(
-            f"{request.provider} refused the draft (HTTP {response.status_code}): {str(body)[:500]}"
+            f"{request.provider}: {request.method} {request.url} failed: {exc}{done}"
+        ) from exc
+    try:
+        answer: Any = response.json()
+    except ValueError:
+        answer = {"text": response.text[:500]}
+    if response.status_code >= 400:
+        what = (
+            "the draft"
+            if step == 1
+            else f"step {step} ({request.method} {urlsplit(request.url).path})"
         )
-    data = body.get("data", body) if isinstance(body, dict) else {}
-    if isinstance(data, dict) and "broadcast" in data:
-        data = data["broadcast"]
-    draft_id = str(data.get("id", "")) if isinstance(data, dict) else ""
-    return PushResult(
-        request.provider, response.status_code, draft_id, body if isinstance(body, dict) else {}
-    )
+        raise MastheadError(
+            f"{request.provider} refused {what} (HTTP {response.status_code}): "
+            f"{str(answer)[:500]}{done}"
+        )
+    return response.status_code, answer
+
+
+def environment_help() -> str:
+    """The environment variables each provider's push reads, for ``masthead push --help``."""
+    from ..providers import PUSH_NAMES, get
+
+    parts = []
+    for name in PUSH_NAMES:
+        push = get(name).push
+        if push is not None:
+            names = " and ".join(push.env_keys)
+            extra = f" (and {', '.join(push.env_options)})" if push.env_options else ""
+            parts.append(f"{get(name).title}: {names}{extra}")
+    return "; ".join(parts)

@@ -15,11 +15,11 @@ from typing import Any
 import jinja2
 
 from .._io import atomic_write
+from ..providers import unsubscribe_target
 from . import dom
 from . import eml as eml_mod
 from .budget import DEFAULT_BUDGET, BudgetReport, check_budget
 from .inline import head_style, inline_css
-from .providers import unsubscribe_target
 from .raster import Rasterise
 from .text import TextRenderer
 from .transform import TransformContext, transform

@@ -39,8 +39,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..errors import ConfigError, MastheadError
+from ..providers import NAMES, merge_tag
 from .eml import build_message, domain_of
-from .providers import MERGE_TAGS
 
 USER_ENV = "MASTHEAD_SMTP_USER"
 PASSWORD_ENV = "MASTHEAD_SMTP_PASSWORD"
@@ -279,7 +279,7 @@ def message_for(issue: Issue, recipient: Recipient) -> EmailMessage:
     unsubscribe = ""
     if issue.unsubscribe_url:
         unsubscribe = personal_unsubscribe(issue.unsubscribe_url, recipient.address)
-        tag = MERGE_TAGS.get(issue.provider)
+        tag = merge_tag(issue.provider) if issue.provider in NAMES else None
         if tag:
             html = html.replace(tag, unsubscribe)
             text = text.replace(tag, unsubscribe)

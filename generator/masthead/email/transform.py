@@ -1,8 +1,9 @@
 """The issue's rendered page content (web HTML) -> the email body HTML.
 
-Components are swapped by their classes (the markup contract of the site
-components): a diagram's SVG becomes its 2x PNG, tweet and video cards become
-linked static table cards, code blocks get inline highlight colours. Active
+Components are swapped for their email forms: a diagram's SVG becomes its 2x
+PNG (``data-png``), tweet and video cards are made again from the model they
+carry (``data-mh-card``, see :mod:`masthead.newsletter.cards`), code blocks get
+inline highlight colours. Active
 content (SVG, script, iframe, video, forms) and ``data:`` URIs are dropped;
 every URL becomes absolute (from the page's web URL); every image gets a
 ``width`` and an ``alt``.
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+from ..newsletter import cards
 from . import dom
 from .dom import Comment, Element, Text
 from .highlight import CODE_BACKGROUND, inline_style_for
@@ -140,10 +142,8 @@ def transform(content_html: str, ctx: TransformContext) -> TransformResult:
     _drop_title_and_permalinks(root)
     for node in root.find_all(lambda e: e.tag == "figure" and e.has_class("mh-diagram")):
         _diagram(node, state)
-    for node in root.find_all(lambda e: e.has_class("mh-tweet")):
-        _tweet(node, state)
-    for node in root.find_all(lambda e: e.has_class("mh-video")):
-        _video(node, state)
+    for node in root.find_all(lambda e: e.has_class("mh-card") and bool(e.get("data-mh-card"))):
+        _card(node, state)
     for node in root.find_all(_is_code_block):
         _code_block(node)
     _task_lists(root)
@@ -248,115 +248,20 @@ def _diagram(fig: Element, state: _State) -> None:
     dom.replace(fig, [_table("mh-e-figure", *cells, align="center")])
 
 
-def _class_text(node: Element, cls: str) -> str:
-    found = node.find(lambda e: e.has_class(cls))
-    return re.sub(r"\s+", " ", found.text()).strip() if found is not None else ""
+def _card(node: Element, state: _State) -> None:
+    """A tweet or video card -> its email form, made from the model the web card carries."""
+    try:
+        card = cards.card_from_data(node.get("data-mh-card"))
+    except ValueError as exc:
+        state.warnings.append(f"a card could not be read ({exc}); it was left out of the email")
+        dom.remove(node)
+        return
+    site_url = state.ctx.site_url
 
+    def image_url(image: cards.LocalImage) -> str:
+        return urljoin(site_url, image.path.lstrip("/"))
 
-def _tweet(card: Element, state: _State) -> None:
-    """A tweet card -> a bordered table: avatar, name and handle, text, date and counts."""
-    ctx = state.ctx
-    href = absolute(card.get("data-href"), ctx.page_url) if card.get("data-href") else ""
-    name = _class_text(card, "mh-tweet__name")
-    handle = _class_text(card, "mh-tweet__handle")
-    avatar = card.find(lambda e: e.tag == "img")
-    text = card.find(lambda e: e.has_class("mh-tweet__text"))
-    paragraphs: list[Element | Text | Comment] = []
-    if text is not None:
-        paragraphs = [c for c in text.children if isinstance(c, Element)] or [
-            dom.el("p", {}, text.text().strip())
-        ]
-    elif not name:
-        # Not the card markup masthead writes: keep what the card holds, minus images.
-        for img in card.find_all(lambda e: e.tag == "img"):
-            dom.remove(img)
-        paragraphs = list(card.children)
-    counts = [
-        re.sub(r"\s+", " ", c.text()).strip()
-        for c in card.find_all(lambda e: e.has_class("mh-tweet__count"))
-    ] or [_class_text(card, "mh-tweet__counts")]
-    foot = " · ".join(x for x in (_class_text(card, "mh-tweet__date"), *counts) if x)
-    who = dom.el("p", {"class": "mh-e-card__who"})
-    if name:
-        who.append(dom.el("strong", {}, name))
-    if handle:
-        who.append(Text(" "))
-        who.append(dom.el("span", {"class": "mh-e-card__handle"}, handle))
-    row = dom.el("tr")
-    if avatar is not None and avatar.get("src"):
-        img = dom.el(
-            "img",
-            {
-                "src": avatar.get("src"),
-                "alt": avatar.get("alt") or name or "Avatar",
-                "width": "48",
-                "height": "48",
-                "class": "mh-e-card__avatar",
-            },
-        )
-        side = dom.el("td", {"class": "mh-e-card__side", "width": "60", "valign": "top"})
-        side.append(dom.el("a", {"href": href}, img) if href else img)
-        row.append(side)
-    body = dom.el("td", {"class": "mh-e-card__body", "valign": "top"})
-    if name or handle:
-        body.append(who)
-    body.extend(paragraphs)
-    if foot:
-        body.append(dom.el("p", {"class": "mh-e-card__foot"}, foot))
-    row.append(body)
-    inner = dom.el(
-        "table",
-        {
-            "role": "presentation",
-            "width": "100%",
-            "cellpadding": "0",
-            "cellspacing": "0",
-            "border": "0",
-        },
-        row,
-    )
-    cells = [dom.el("td", {"class": "mh-e-card__cell"}, inner)]
-    if href:
-        cells.append(
-            dom.el(
-                "td", {"class": "mh-e-card__link"}, dom.el("a", {"href": href}, "View the post →")
-            )
-        )
-    dom.replace(card, [_table("mh-e-card", *cells)])
-
-
-def _video(card: Element, state: _State) -> None:
-    ctx = state.ctx
-    href = absolute(card.get("data-href"), ctx.page_url) if card.get("data-href") else ""
-    caption = card.find(lambda e: e.tag == "figcaption")
-    title_el = caption.find(lambda e: e.tag == "a") if caption is not None else None
-    title_el = title_el or caption
-    title = (title_el.text() if title_el is not None else card.text()).strip()
-    title = re.sub(r"\s+", " ", title) or "Video"
-    meta = _class_text(card, "mh-video__meta")
-    site_thumb = card.get("data-thumbnail")
-    if site_thumb:
-        thumb = urljoin(ctx.site_url, site_thumb.lstrip("/"))
-    else:
-        img = card.find(lambda e: e.tag == "img" and bool(e.get("src")))
-        thumb = absolute(img.get("src"), ctx.page_url) if img is not None else ""
-    cells: list[Element] = []
-    if thumb:
-        img = dom.el(
-            "img",
-            {"src": thumb, "alt": f"Video: {title}", "class": "mh-e-image mh-e-card__thumb"},
-        )
-        media = dom.el(
-            "td", {"class": "mh-e-card__media"}, dom.el("a", {"href": href}, img) if href else img
-        )
-        cells.append(media)
-    label = dom.el("td", {"class": "mh-e-card__link"})
-    label.append(dom.el("a", {"href": href}, f"▶ Watch: {title}") if href else Text(title))
-    if meta:
-        label.append(dom.el("br"))
-        label.append(dom.el("span", {"class": "mh-e-card__meta"}, meta))
-    cells.append(label)
-    dom.replace(card, [_table("mh-e-card", *cells)])
+    dom.replace(node, list(dom.parse(cards.email_html(card, image_url)).children))
 
 
 def _is_code_block(e: Element) -> bool:

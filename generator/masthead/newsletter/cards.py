@@ -26,22 +26,26 @@ tweet card shows the author's initials.
     duration: "1:02:13"                                 # optional
     source: YouTube                                     # optional, from the host otherwise
 
-Markup (the contract the email step relies on)::
+Each card renders its own two forms: the web card (:func:`tweet_html`,
+:func:`video_html`) and the email card (:func:`email_html`: a linked table
+card, nothing active). The web card carries its model as JSON in
+``data-mh-card`` (:func:`card_data`), so that the email step makes the email
+form from the model (:func:`card_from_data`), never by reading the web markup::
 
-    <figure class="mh-card mh-tweet" data-href="TWEET URL"> ... </figure>
-    <figure class="mh-card mh-video" data-href="VIDEO URL" data-thumbnail="SITE PATH"> ... </figure>
+    <figure class="mh-card mh-tweet" data-mh-card='{"card": "tweet", ...}'> ... </figure>
 """
 
 from __future__ import annotations
 
 import html
+import json
 import posixpath
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import yaml
@@ -66,6 +70,13 @@ class LocalImage:
 
     docs_path: str
     """Path relative to the docs folder, posix, e.g. ``assets/images/workshop.png``."""
+    site_path: str = ""
+    """Its path in the built site (see :func:`in_site`); ``""`` until known."""
+
+    @property
+    def path(self) -> str:
+        """The path in the built site, else the path in the docs folder."""
+        return self.site_path or self.docs_path
 
 
 @dataclass(frozen=True)
@@ -280,8 +291,50 @@ def _count_html(label: str, value: int | None) -> str:
     )
 
 
+Card = Tweet | Video
+CardT = TypeVar("CardT", Tweet, Video)
+
+
+def in_site(card: CardT, site_path: Callable[[str], str]) -> CardT:
+    """``card`` with the built-site path of its image (``site_path(docs_path)``)."""
+    key = "avatar" if isinstance(card, Tweet) else "thumbnail"
+    image: LocalImage | None = getattr(card, key)
+    if image is None:
+        return card
+    changes: dict[str, Any] = {key: replace(image, site_path=site_path(image.docs_path))}
+    return replace(card, **changes)
+
+
+def card_data(card: Card) -> str:
+    """The model of ``card`` as JSON, for the web markup's ``data-mh-card``."""
+    data = asdict(card)
+    data["card"] = "tweet" if isinstance(card, Tweet) else "video"
+    if isinstance(card, Tweet):
+        data["date"] = card.date.isoformat()
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def card_from_data(text: str) -> Card:
+    """The model :func:`card_data` wrote; ``ValueError`` when ``text`` is not one."""
+    try:
+        data = json.loads(text)
+        kind = data.pop("card")
+        if kind == "tweet":
+            avatar = data.pop("avatar")
+            return Tweet(
+                **{**data, "date": date.fromisoformat(data["date"])},
+                avatar=LocalImage(**avatar) if avatar else None,
+            )
+        if kind == "video":
+            thumb = data.pop("thumbnail")
+            return Video(**data, thumbnail=LocalImage(**thumb) if thumb else None)
+    except (TypeError, KeyError, AttributeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not a card's data: {exc}") from exc
+    raise ValueError(f"not a card's data: unknown card {kind!r}")
+
+
 def tweet_html(tweet: Tweet, url_for: Callable[[str], str]) -> str:
-    """The card; ``url_for(docs_path)`` gives an image's URL relative to the page."""
+    """The web card; ``url_for(docs_path)`` gives an image's URL relative to the page."""
     esc = html.escape
     if tweet.avatar is not None:
         avatar = (
@@ -308,7 +361,7 @@ def tweet_html(tweet: Tweet, url_for: Callable[[str], str]) -> str:
     )
     day = f"{tweet.date:%B} {tweet.date.day}, {tweet.date.year}"
     return (
-        f'<figure class="mh-card mh-tweet" data-href="{esc(tweet.url)}">'
+        f'<figure class="mh-card mh-tweet" data-mh-card="{esc(card_data(tweet))}">'
         f'<div class="mh-tweet__head">{avatar}'
         f'<span class="mh-tweet__who"><span class="mh-tweet__name">{esc(tweet.author)}</span>'
         f'<span class="mh-tweet__handle">@{esc(tweet.handle)}</span></span></div>'
@@ -321,22 +374,12 @@ def tweet_html(tweet: Tweet, url_for: Callable[[str], str]) -> str:
     )
 
 
-def video_html(
-    video: Video,
-    url_for: Callable[[str], str],
-    site_path: Callable[[str], str] = lambda docs_path: docs_path,
-) -> str:
-    """The card: a local thumbnail (or a plain panel) linking to the video, and its title.
+def video_html(video: Video, url_for: Callable[[str], str]) -> str:
+    """The web card: a local thumbnail (or a plain panel) linking to the video, and its title.
 
-    ``url_for(docs_path)`` is the thumbnail's URL from the page; ``site_path(docs_path)``
-    its path in the built site (``data-thumbnail``, for the email step).
+    ``url_for(docs_path)`` is the thumbnail's URL from the page.
     """
     esc = html.escape
-    data_thumb = (
-        f' data-thumbnail="{esc(site_path(video.thumbnail.docs_path))}"'
-        if video.thumbnail is not None
-        else ""
-    )
     if video.thumbnail is not None:
         picture = (
             f'<img class="mh-video__thumb" src="{esc(url_for(video.thumbnail.docs_path))}" '
@@ -346,7 +389,7 @@ def video_html(
         picture = f'<span class="mh-video__thumb mh-video__thumb--none">{esc(video.title)}</span>'
     meta = " · ".join(x for x in (video.source, video.duration) if x)
     return (
-        f'<figure class="mh-card mh-video" data-href="{esc(video.url)}"{data_thumb}>'
+        f'<figure class="mh-card mh-video" data-mh-card="{esc(card_data(video))}">'
         f'<a class="mh-video__link" href="{esc(video.url)}" rel="noopener" '
         f'aria-label="Watch: {esc(video.title)}">{picture}'
         f'<span class="mh-video__play" aria-hidden="true"></span></a>'
@@ -362,3 +405,84 @@ def relative_url(docs_path: str, page_url: str) -> str:
     base = PurePosixPath("/" + page_url)
     base_dir = str(base) if page_url.endswith("/") or not page_url else str(base.parent)
     return posixpath.relpath("/" + docs_path, base_dir)
+
+
+# -- the email form -------------------------------------------------------------------
+
+_TABLE = 'role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"'
+
+
+def _email_table(*cells: str) -> str:
+    """A one-column presentation table (what Outlook for Windows lays out reliably)."""
+    rows = "".join(f"<tr>{cell}</tr>" for cell in cells)
+    return f'<table {_TABLE} class="mh-e-card">{rows}</table>'
+
+
+def _tweet_email(tweet: Tweet, image_url: Callable[[LocalImage], str]) -> str:
+    esc = html.escape
+    href = esc(tweet.url)
+    side = ""
+    if tweet.avatar is not None:
+        img = (
+            f'<img src="{esc(image_url(tweet.avatar))}" alt="{esc(tweet.author)}" width="48" '
+            'height="48" class="mh-e-card__avatar">'
+        )
+        side = (
+            f'<td class="mh-e-card__side" width="60" valign="top"><a href="{href}">{img}</a></td>'
+        )
+    paragraphs = "".join(
+        f"<p>{esc(p.strip()).replace(chr(10), '<br>')}</p>"
+        for p in re.split(r"\n\s*\n", tweet.text)
+        if p.strip()
+    )
+    day = f"{tweet.date:%B} {tweet.date.day}, {tweet.date.year}"
+    counts = [
+        f"{value:,} {label}"
+        for label, value in (
+            ("Replies", tweet.replies),
+            ("Retweets", tweet.retweets),
+            ("Likes", tweet.likes),
+        )
+        if value is not None
+    ]
+    foot = " · ".join((day, *counts))
+    body = (
+        f'<td class="mh-e-card__body" valign="top"><p class="mh-e-card__who">'
+        f"<strong>{esc(tweet.author)}</strong> "
+        f'<span class="mh-e-card__handle">@{esc(tweet.handle)}</span></p>{paragraphs}'
+        f'<p class="mh-e-card__foot">{esc(foot)}</p></td>'
+    )
+    inner = f"<table {_TABLE}><tr>{side}{body}</tr></table>"
+    return _email_table(
+        f'<td class="mh-e-card__cell">{inner}</td>',
+        f'<td class="mh-e-card__link"><a href="{href}">View the post →</a></td>',
+    )
+
+
+def _video_email(video: Video, image_url: Callable[[LocalImage], str]) -> str:
+    esc = html.escape
+    href = esc(video.url)
+    cells = []
+    if video.thumbnail is not None:
+        img = (
+            f'<img src="{esc(image_url(video.thumbnail))}" alt="Video: {esc(video.title)}" '
+            'class="mh-e-image mh-e-card__thumb">'
+        )
+        cells.append(f'<td class="mh-e-card__media"><a href="{href}">{img}</a></td>')
+    meta = " · ".join(x for x in (video.source, video.duration) if x)
+    cells.append(
+        f'<td class="mh-e-card__link"><a href="{href}">▶ Watch: {esc(video.title)}</a>'
+        + (f'<br><span class="mh-e-card__meta">{esc(meta)}</span>' if meta else "")
+        + "</td>"
+    )
+    return _email_table(*cells)
+
+
+def email_html(card: Card, image_url: Callable[[LocalImage], str]) -> str:
+    """The email form of ``card``: a linked table card with no active content.
+
+    ``image_url(image)`` gives the absolute URL of a card's image in the published site.
+    """
+    if isinstance(card, Tweet):
+        return _tweet_email(card, image_url)
+    return _video_email(card, image_url)

@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..content import BlogLayout, Period, Post, load_post
+from ..content import BlogLayout, Period, Post, load_post, split_excerpt
 from ..errors import FrontMatterError
 from ..frontmatter import key_line, read
 
@@ -38,6 +38,12 @@ SUBJECT_MAX = 150
 
 PREHEADER_MAX = 250
 """Longest preheader accepted (clients show roughly 40-140 characters)."""
+
+PREHEADER_DEFAULT = 140
+"""Longest preheader made from a page's description or excerpt."""
+
+DEFAULT_KIND = "special"
+"""The kind of an issue whose front matter names none."""
 
 ISSUE_KEYS: tuple[str, ...] = ("kind", "period", "subject", "preheader", "newsletter")
 """Front matter keys that belong to the issue model."""
@@ -74,11 +80,6 @@ class Issue:
     def url(self) -> str | None:
         """Site-relative URL of the issue's page, e.g. ``newsletter/2022/12/kernel-notes-12/``."""
         return self.post.url if self.post is not None else None
-
-
-def is_issue(meta: Mapping[str, Any]) -> bool:
-    """Whether front matter declares a newsletter issue (it has a ``kind``)."""
-    return "kind" in meta
 
 
 def _line(text: str, key: str) -> int:
@@ -155,6 +156,18 @@ def _period(meta: Mapping[str, Any], kind: str, path: Path, text: str) -> Period
     return period
 
 
+def _default_preheader(meta: Mapping[str, Any], body: str) -> str:
+    """The description of the page, else the words of its excerpt, cut to fit."""
+    from .posts_fence import plain_text, shorten
+
+    description = meta.get("description")
+    if isinstance(description, str) and description.strip():
+        text = " ".join(description.split())
+    else:
+        text = plain_text(split_excerpt(body))
+    return shorten(text, PREHEADER_DEFAULT)
+
+
 def parse_issue(
     meta: Mapping[str, Any],
     path: str | Path,
@@ -162,23 +175,22 @@ def parse_issue(
     *,
     newsletters: Collection[str] | None = None,
     default_newsletter: str | None = None,
+    title: str | None = None,
+    body: str = "",
 ) -> Issue:
     """Validate the issue fields of ``meta`` (the front matter of ``path``, whose text is ``text``).
 
+    Every field has the default a Material blog post moved into the newsletter
+    expects: ``kind`` is ``special``, ``subject`` the page's ``title``, and
+    ``preheader`` its ``description`` or, without one, the words of its excerpt
+    (from ``body``, the Markdown after the front matter).
     ``newsletters``, when given, lists the newsletters of the site (their
     blog_dir); a ``newsletter:`` naming another one is an error.
     ``default_newsletter`` is used when the front matter has none.
     Raises :class:`~masthead.errors.FrontMatterError` naming the file and line.
     """
     p = Path(path)
-    kind = meta.get("kind")
-    if kind is None:
-        raise FrontMatterError(
-            "missing 'kind:' in the front matter of a newsletter issue; expected "
-            "kind: monthly, annual or special",
-            path=p,
-            line=1,
-        )
+    kind = meta.get("kind", DEFAULT_KIND)
     if not isinstance(kind, str) or kind.strip().lower() not in KINDS:
         raise FrontMatterError(
             f"expected 'kind:' to be one of {', '.join(KINDS)}; got {kind!r}",
@@ -187,16 +199,25 @@ def parse_issue(
         )
     kind = kind.strip().lower()
     period = _period(meta, kind, p, text)
+    defaults = dict(meta)
+    if defaults.get("subject") is None and title:
+        defaults["subject"] = " ".join(title.split())[:SUBJECT_MAX]
+    if defaults.get("preheader") is None:
+        defaults["preheader"] = _default_preheader(meta, body)
     subject = _text_field(
-        meta, "subject", p, text, limit=SUBJECT_MAX, example='"Kernel Notes: December 2022"'
+        defaults, "subject", p, text, limit=SUBJECT_MAX, example='"Kernel Notes: December 2022"'
     )
-    preheader = _text_field(
-        meta,
-        "preheader",
-        p,
-        text,
-        limit=PREHEADER_MAX,
-        example='"Three posts, one video and what I was reading"',
+    preheader = (
+        _text_field(
+            defaults,
+            "preheader",
+            p,
+            text,
+            limit=PREHEADER_MAX,
+            example='"Three posts, one video and what I was reading"',
+        )
+        if defaults["preheader"] or "preheader" in meta
+        else ""
     )
     newsletter = meta.get("newsletter", default_newsletter)
     if newsletter is not None:
@@ -241,8 +262,16 @@ def load_issue(
     lay = layout or BlogLayout(blog_dir="newsletter")
     doc = read(p)
     text = p.read_text(encoding="utf-8")
-    issue = parse_issue(doc.meta, p, text, newsletters=newsletters, default_newsletter=lay.blog_dir)
     post = load_post(p, docs, lay)
+    issue = parse_issue(
+        doc.meta,
+        p,
+        text,
+        newsletters=newsletters,
+        default_newsletter=lay.blog_dir,
+        title=post.title,
+        body=doc.body,
+    )
     return Issue(
         path=post.path,
         kind=issue.kind,
@@ -261,15 +290,13 @@ def load_issues(
     newsletters: Collection[str] | None = None,
     drafts: bool = True,
 ) -> list[Issue]:
-    """Every issue of a newsletter instance, newest first (files without ``kind`` skipped)."""
+    """Every issue of a newsletter instance (every post in its posts folder), newest first."""
     docs = Path(docs_dir)
     lay = layout or BlogLayout(blog_dir="newsletter")
     folder = docs / lay.posts_dir
     issues: list[Issue] = []
     if folder.is_dir():
         for file in sorted(folder.rglob("*.md")):
-            if not is_issue(read(file).meta):
-                continue
             issue = load_issue(file, docs, lay, newsletters=newsletters)
             if drafts or (issue.post is not None and not issue.post.draft):
                 issues.append(issue)

@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from ..content import Period, Post, in_period, load_posts, slugify
 from ..errors import ConfigError
-from .site import Newsletter, SiteSettings
+from ..publication import Newsletter, Publication
 
 MISC = "Miscellaneous"
 
@@ -276,11 +276,10 @@ def _day_after(period: Period) -> date:
     return period.end.date()
 
 
-def _authors_fallback(site: SiteSettings, blog_dir: str) -> str | None:
+def _authors_fallback(site: Publication, blog_dir: str) -> str | None:
     import yaml
 
-    instance = site.blog(blog_dir)
-    path = site.docs_dir / instance.authors_file.format(blog=blog_dir)
+    path = site.blog(blog_dir).authors_path(site.docs_dir)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
@@ -289,18 +288,18 @@ def _authors_fallback(site: SiteSettings, blog_dir: str) -> str | None:
     return next(iter(authors), None) if isinstance(authors, dict) and authors else None
 
 
-def issue_file(site: SiteSettings, newsletter: Newsletter, period: Period) -> Path:
+def issue_file(site: Publication, newsletter: Newsletter, period: Period) -> Path:
     """Where ``masthead new`` writes the issue for ``period``: ``<posts_dir>/<period>.md``."""
     posts_dir = site.blog(newsletter.blog_dir).layout.posts_dir
     return site.docs_dir / posts_dir / f"{period}.md"
 
 
-def _docs_relative(site: SiteSettings, path: Path) -> PurePosixPath:
+def _docs_relative(site: Publication, path: Path) -> PurePosixPath:
     return PurePosixPath(path.relative_to(site.docs_dir).as_posix())
 
 
 def scaffold_monthly(
-    site: SiteSettings,
+    site: Publication,
     period: Period,
     *,
     newsletter: str | None = None,
@@ -330,20 +329,19 @@ def scaffold_monthly(
     return Scaffold(out, text, ordered)
 
 
-def reading_issues_for_year(site: SiteSettings, year: int) -> list[str]:
+def reading_issues_for_year(site: Publication, year: int) -> list[str]:
     """The reading locks a yearly recap shows: ``<year>.yml`` if it exists, else each month's."""
-    folder = site.docs_dir / "reading"
-    if (folder / f"{year}.yml").is_file():
+    if site.lock_file(str(year)).is_file():
         return [str(year)]
     return [
         f"{year}-{month:02d}"
         for month in range(1, 13)
-        if (folder / f"{year}-{month:02d}.yml").is_file()
+        if site.lock_file(f"{year}-{month:02d}").is_file()
     ]
 
 
 def scaffold_annual(
-    site: SiteSettings,
+    site: Publication,
     year: int,
     *,
     newsletter: str | None = None,
@@ -374,7 +372,7 @@ def scaffold_annual(
 
 
 def scaffold_post(
-    site: SiteSettings,
+    site: Publication,
     title: str,
     *,
     published: date,
@@ -401,5 +399,5 @@ def _flatten(groups: Sequence[tuple[str, list[Post]]]) -> tuple[Post, ...]:
     return tuple(post for _, group in groups for post in group)
 
 
-def newsletter_of(site: SiteSettings, name: str | None) -> Newsletter:
+def newsletter_of(site: Publication, name: str | None) -> Newsletter:
     return site.newsletter(name)

@@ -1,4 +1,5 @@
-"""``content/reading/<issue>.yml``: an issue's reading list, owned by the author.
+"""``<lock_dir>/<issue>.yml`` (``content/reading/`` by default): an issue's reading list,
+owned by the author.
 
 A pull adds new candidates (unpicked) and refreshes what the feed says about
 known ones (``url``, ``title``, ``source``, ``published``, ``guid``,
@@ -26,7 +27,6 @@ from ..errors import ConfigError
 from . import _emit, _yaml
 from .urls import is_safe_link, normalise_url
 
-READING_DIR = "reading"
 PULLED_FIELDS = ("url", "title", "source", "published", "guid", "summary")
 AUTHOR_FIELDS = ("pick", "order", "title_override", "comment", "notes")
 
@@ -92,8 +92,9 @@ class MergeResult:
     """Known entries whose feed data changed, per feed URL."""
 
 
-def lock_path(docs_dir: str | Path, issue: str | Period) -> Path:
-    return Path(docs_dir) / READING_DIR / f"{issue}.yml"
+def lock_path(lock_dir: str | Path, issue: str | Period) -> Path:
+    """The lock of ``issue`` in the folder of the reading locks (``masthead/reading: lock_dir``)."""
+    return Path(lock_dir) / f"{issue}.yml"
 
 
 def iso(moment: datetime) -> str:

@@ -449,7 +449,7 @@ def pull(
     sources: Sources,
     *,
     project: Path,
-    docs_dir: Path,
+    lock_dir: Path,
     issue: str,
     window: Window,
     now: datetime | None = None,
@@ -457,11 +457,12 @@ def pull(
     workers: int | None = None,
     write: bool = True,
 ) -> PullReport:
-    """Pull every enabled feed of ``sources`` and merge the result into the issue's lock.
+    """Pull every enabled feed of ``sources`` and merge the result into the issue's lock
+    (``<lock_dir>/<issue>.yml``).
 
     A lock file that does not validate is reported before any feed is fetched.
     """
-    target = lock_path(docs_dir, issue)
+    target = lock_path(lock_dir, issue)
     cache = FeedCache.for_project(project)
     memo = cache.lock_memo(target) if write else None
     if memo is not None and lock_digest(target) != memo.lock:

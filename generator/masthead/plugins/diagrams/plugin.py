@@ -46,6 +46,7 @@ from ...diagrams.render import DiagramSource, Renderer, RenderFailure, normalize
 from ...diagrams.toolchain import GraphvizMissing
 from ...errors import MastheadError
 from .._fences import error_box, page_location, register_fence
+from .._theme import use_theme
 from .config import DiagramsConfig
 
 log = logging.getLogger("mkdocs.plugins.masthead.diagrams")
@@ -80,6 +81,7 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
         self.serving = False
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        use_theme(config, "masthead/diagrams")
         for name in FENCES:
             register_fence(config, name, self._format, validator=validate)
         project = Path(config.config_file_path or ".").resolve().parent

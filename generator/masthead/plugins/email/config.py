@@ -3,14 +3,12 @@
 Example::
 
     - masthead/email:
-        newsletters:
-          newsletter:                 # the blog_dir of the newsletter's blog instance
-            from: Mira <mira@kernelnotes.example.org>
-            provider: buttondown      # buttondown | kit | listmonk | mailchimp | custom
-            unsubscribe_url: https://kernelnotes.example.org/unsubscribe/?email={email}
-            reply_to: mira@kernelnotes.example.org
+        output_dir: build/email
+        smtp: {host: smtp.example.org, port: 587}
 
-SMTP credentials never go here: ``masthead send`` reads them from the environment.
+Each newsletter's sender, provider and unsubscribe link are declared with the
+newsletter, under ``masthead/newsletter: newsletters: [email: ...]``. SMTP
+credentials never go here: ``masthead send`` reads them from the environment.
 """
 
 from __future__ import annotations
@@ -18,29 +16,8 @@ from __future__ import annotations
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 
-from ...email.providers import PROVIDERS
-
-
-class NewsletterEmailConfig(Config):
-    """How one newsletter's issues are sent."""
-
-    # ``from`` is a Python keyword, so the option is added through the class namespace;
-    # read it as ``config["from"]``.
-    locals()["from"] = c.Type(str)
-    """The sender, ``Name <address>``."""
-
-    provider = c.Choice(PROVIDERS, default="buttondown")
-    """Whose unsubscribe merge tag goes into the footer (``custom``: unsubscribe_url)."""
-
-    unsubscribe_url = c.Type(str, default="")
-    """A working unsubscribe URL; ``{email}`` is filled in per recipient by ``masthead send``.
-    Sets List-Unsubscribe (one-click, RFC 8058) in the .eml."""
-
-    reply_to = c.Type(str, default="")
-    """Reply-To address, when replies should go elsewhere than ``from``."""
-
-    name = c.Type(str, default="")
-    """The newsletter's name in the footer (default: the site name)."""
+DEFAULT_OUTPUT_DIR = "build/email"
+"""The email issues' folder, relative to the folder of mkdocs.yml."""
 
 
 class SmtpConfig(Config):
@@ -64,9 +41,9 @@ class EmailConfig(Config):
     enabled = c.Type(bool, default=True)
     """Write the email issues during ``mkdocs build`` (never under ``mkdocs serve``)."""
 
-    output_dir = c.Type(str, default="")
-    """Where ``<issue-slug>/`` folders go, relative to mkdocs.yml; default ``email`` next to
-    site_dir (``build/email`` for ``site_dir: build/site``)."""
+    output_dir = c.Type(str, default=DEFAULT_OUTPUT_DIR)
+    """Where the ``<issue-slug>/`` folders go, relative to the folder of mkdocs.yml
+    (an absolute path is used as it is)."""
 
     templates = c.Type(str, default="")
     """Folder whose ``email/`` templates override masthead's own (``email/base.html``,
@@ -84,5 +61,13 @@ class EmailConfig(Config):
     smtp = c.SubConfig(SmtpConfig)
     """SMTP server for ``masthead send``."""
 
-    newsletters = c.DictOfItems(c.SubConfig(NewsletterEmailConfig), default={})
-    """Email settings per newsletter, keyed by the blog_dir of its blog instance."""
+    newsletters = c.Deprecated(
+        message=(
+            "'{}' moved: declare each newsletter's email settings once, with the newsletter: "
+            "masthead/newsletter: newsletters: - blog_dir: ..., provider: ..., "
+            "email: {{from: ..., reply_to: ..., unsubscribe_url: ...}}"
+        ),
+        removed=True,
+    )
+    """Removed: the email settings of a newsletter live with the newsletter
+    (``masthead/newsletter: newsletters: [email: ...]``)."""

@@ -25,7 +25,6 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.pages import Page
 
 from ...email.budget import KB
-from ...email.eml import check_address
 from ...email.raster import Rasterise, rasteriser
 from ...email.render import (
     Author,
@@ -36,19 +35,13 @@ from ...email.render import (
     write_issue,
 )
 from ...email.transform import local_file
-from ...errors import MastheadError
-from ...newsletter.issue import is_issue, parse_issue
+from ...errors import ConfigError, MastheadError
+from ...newsletter.issue import Issue
+from ...publication import Newsletter, Publication
+from ..model import publication_of
 from .config import EmailConfig
 
 log = logging.getLogger("mkdocs.plugins.masthead.email")
-
-
-def default_output_dir(config: MkDocsConfig, option: str) -> Path:
-    """``output_dir`` resolved: relative to mkdocs.yml, default ``email`` next to site_dir."""
-    project = Path(config.config_file_path or "mkdocs.yml").resolve().parent
-    if option:
-        return project / option
-    return Path(config.site_dir).resolve().parent / "email"
 
 
 class EmailPlugin(BasePlugin[EmailConfig]):
@@ -60,6 +53,10 @@ class EmailPlugin(BasePlugin[EmailConfig]):
         self.sources: dict[str, str] = {}
         self.written: list[Path] = []
         self.rasterise: Rasterise | None = None
+        self.publication: Publication | None = None
+        self.newsletter_plugin: Any = None
+        self.unsent: set[str] = set()
+        """Newsletters without a sender, warned about once per build."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -73,26 +70,21 @@ class EmailPlugin(BasePlugin[EmailConfig]):
         self.emails = {}
         self.sources = {}
         self.written = []
+        self.unsent = set()
         self.rasterise = rasteriser()
-        for blog_dir, settings in self.config.newsletters.items():
-            if not settings["from"]:
-                raise PluginError(
-                    f"masthead/email: newsletters: {blog_dir}: missing 'from:'; expected e.g. "
-                    "from: Mira <mira@example.org>"
-                )
-            for key in ("from", "reply_to"):
-                if settings[key]:
-                    try:
-                        check_address(settings[key])
-                    except ValueError as exc:
-                        raise PluginError(
-                            f"masthead/email: newsletters: {blog_dir}: {key}: {exc}"
-                        ) from exc
-            if settings.provider == "custom" and not settings.unsubscribe_url:
-                raise PluginError(
-                    f"masthead/email: newsletters: {blog_dir}: provider 'custom' needs "
-                    "'unsubscribe_url:'"
-                )
+        self.newsletter_plugin = config.plugins.get("masthead/newsletter")
+        if not self.config.enabled:
+            return config
+        if self.newsletter_plugin is None or not self.newsletter_plugin.config.enabled:
+            raise PluginError(
+                "masthead/email: the newsletters and their email settings are declared by the "
+                "masthead/newsletter plugin; expected '- masthead/newsletter' under plugins: in "
+                f"{config.config_file_path or 'mkdocs.yml'}"
+            )
+        try:
+            self.publication = publication_of(config)
+        except ConfigError as exc:
+            raise PluginError(str(exc)) from exc
         return config
 
     @property
@@ -100,18 +92,22 @@ class EmailPlugin(BasePlugin[EmailConfig]):
         return bool(self.config.enabled) and not self.serving
 
     def output_dir(self, config: MkDocsConfig) -> Path:
-        return default_output_dir(config, self.config.output_dir)
+        return publication_of(config).email_dir
 
     # Runs late, so that page.content is final (after other plugins' on_post_page).
     @event_priority(-90)
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        if not self.active or not is_issue(page.meta) or page.content is None:
+        if not self.active or page.content is None or self.publication is None:
             return output
-        newsletter = self._newsletter_of(page)
-        if newsletter is None:
+        issue: Issue | None = self.newsletter_plugin.issue_of(page)
+        if issue is None:
+            return output
+        newsletter = self.publication.newsletter_of(issue.newsletter)
+        if newsletter is None or newsletter.email is None:
+            self._no_sender(issue.newsletter or page.file.src_uri)
             return output
         try:
-            email = self._render(page, config, newsletter)
+            email = self._render(page, config, issue, newsletter)
         except MastheadError as exc:
             raise PluginError(str(exc)) from exc
         slug = email.info.slug
@@ -168,42 +164,31 @@ class EmailPlugin(BasePlugin[EmailConfig]):
 
     # -- helpers ---------------------------------------------------------------
 
-    def _newsletter_of(self, page: Page) -> str | None:
-        declared = page.meta.get("newsletter")
-        src = page.file.src_uri
-        for blog_dir in self.config.newsletters:
-            if declared == blog_dir or (declared is None and src.startswith(f"{blog_dir}/")):
-                return str(blog_dir)
-        name = declared or src.split("/", 1)[0]
-        known = ", ".join(self.config.newsletters) or "none"
+    def _no_sender(self, name: str) -> None:
+        if name in self.unsent:
+            return
+        self.unsent.add(name)
         log.warning(
-            "%s: no email settings for newsletter %r; expected an entry '%s:' with 'from:' "
-            "under masthead/email: newsletters: (configured: %s)",
-            src,
+            "masthead/email: the newsletter %r has no sender, so its issues get no email; "
+            "expected 'email: {from: Name <address>}' on it under masthead/newsletter: "
+            "newsletters:",
             name,
-            name,
-            known,
         )
-        return None
 
-    def _render(self, page: Page, config: MkDocsConfig, newsletter: str) -> EmailIssue:
-        settings_cfg = self.config.newsletters[newsletter]
-        src_path = Path(page.file.abs_src_path or page.file.src_uri)
-        text = page.markdown or ""
-        try:
-            raw = src_path.read_text(encoding="utf-8")
-        except OSError:
-            raw = text
-        issue = parse_issue(page.meta, src_path, raw, default_newsletter=newsletter)
+    def _render(
+        self, page: Page, config: MkDocsConfig, issue: Issue, newsletter: Newsletter
+    ) -> EmailIssue:
+        sending = newsletter.email
+        assert sending is not None
         site_url = config.site_url or "http://localhost/"
         if not site_url.endswith("/"):
             site_url += "/"
         settings = EmailSettings(
-            sender=settings_cfg["from"],
-            provider=settings_cfg.provider,
-            unsubscribe_url=settings_cfg.unsubscribe_url,
-            reply_to=settings_cfg.reply_to,
-            name=settings_cfg.name or _newsletter_title(config, newsletter),
+            sender=sending.sender,
+            provider=newsletter.provider or "custom",
+            unsubscribe_url=sending.unsubscribe_url,
+            reply_to=sending.reply_to,
+            name=sending.name or newsletter.title,
             budget=self.config.budget_kb * KB,
             dark_mode=self.config.dark_mode,
         )
@@ -216,7 +201,7 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             site_url=site_url,
             site_name=config.site_name,
             date=_page_date(page),
-            newsletter=newsletter,
+            newsletter=newsletter.blog_dir,
             kind=issue.kind,
             period=str(issue.period) if issue.period is not None else "",
             read_time=_read_time(page),
@@ -237,19 +222,6 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             site_dir=Path(config.site_dir),
             rasterise=self.rasterise,
         )
-
-
-def _newsletter_title(config: MkDocsConfig, blog_dir: str) -> str:
-    """The newsletter's title from the masthead/newsletter plugin ('' when not configured)."""
-    plugin = config.plugins.get("masthead/newsletter")
-    options = getattr(plugin, "config", None)
-    items = options.get("newsletters") if options is not None else None
-    for item in items or []:
-        title = item.get("title") if hasattr(item, "get") else getattr(item, "title", None)
-        where = item.get("blog_dir") if hasattr(item, "get") else getattr(item, "blog_dir", None)
-        if str(where or "").strip("/") == blog_dir:
-            return str(title or "")
-    return ""
 
 
 def _page_date(page: Page) -> datetime:

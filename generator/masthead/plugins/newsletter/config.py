@@ -1,22 +1,22 @@
 """Settings of the ``masthead/newsletter`` plugin in mkdocs.yml.
 
-Example::
+Each newsletter is declared once here: its blog instance, its title, its
+email provider (which gives the subscribe form, the unsubscribe merge tag and
+the draft API), the provider's form fields and the email settings. Example::
 
     plugins:
       - blog: {blog_dir: blog}
       - blog: {blog_dir: newsletter}
-      - blog: {blog_dir: tips}
       - masthead/newsletter:
           blog: blog
           newsletters:
             - blog_dir: newsletter
               title: Kernel Notes
               description: A monthly roundup and a yearly recap.
-              subscribe: {provider: buttondown, account: kernelnotes}
-            - blog_dir: tips
-              title: Kernel Tips
-              label: Tip
-              subscribe: {provider: custom, action: "https://lists.example.org/tips"}
+              provider: buttondown
+              subscribe: {account: kernelnotes}
+              email:
+                from: Mira <mira@kernelnotes.example.org>
 """
 
 from __future__ import annotations
@@ -25,6 +25,27 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 
 from ...newsletter.related import SHARE_TARGETS
+from ...providers import NAMES as PROVIDER_NAMES
+
+
+class NewsletterEmailConfig(base.Config):
+    """How one newsletter's issues are sent (``email:`` of a newsletter)."""
+
+    # ``from`` is a Python keyword, so the option is added through the class namespace;
+    # read it as ``config["from"]``.
+    locals()["from"] = c.Type(str, default="")
+    """The sender, ``Name <address>``. Without it the newsletter gets no email issues."""
+
+    reply_to = c.Type(str, default="")
+    """Reply-To address, when replies should go elsewhere than ``from``."""
+
+    unsubscribe_url = c.Type(str, default="")
+    """A working unsubscribe URL; ``{email}`` is filled in per recipient by ``masthead send``.
+    Sets List-Unsubscribe (one-click, RFC 8058) in the .eml; required by ``provider: custom``
+    and by ``masthead send --list``."""
+
+    name = c.Type(str, default="")
+    """The newsletter's name in the email footer (default: the newsletter's title)."""
 
 
 class NewsletterConfig(base.Config):
@@ -33,14 +54,21 @@ class NewsletterConfig(base.Config):
     blog_dir = c.Type(str)
     """blog_dir of the Material blog instance that holds the issues."""
     title = c.Optional(c.Type(str))
-    """Name of the newsletter (feeds, subscribe box); default: site_name."""
+    """Name of the newsletter (feeds, subscribe box, email footer); default: site_name."""
     description = c.Type(str, default="")
     """One line on what subscribers get (feeds, subscribe box)."""
     label = c.Type(str, default="Newsletter")
     """Badge shown on this newsletter's issues in ```posts lists."""
+    provider = c.Optional(c.Choice(PROVIDER_NAMES))
+    """The email provider: ``buttondown``, ``kit``, ``listmonk``, ``mailchimp`` or ``custom``.
+    Declared once: it gives the subscribe form, the unsubscribe merge tag in the email and
+    the API ``masthead push`` uses."""
     subscribe = c.Optional(c.Type(dict))
-    """Subscribe form: {provider: kit, form: ID} | {provider: buttondown, account: NAME} |
-    {provider: custom, action: URL, email_field: email}; plus optional button and note."""
+    """The provider's subscribe form fields (kit: ``form``; buttondown: ``account``;
+    listmonk: ``url`` and ``list``; mailchimp: ``action``; custom: ``action`` and
+    ``email_field``), plus optional ``button`` and ``note``. Without it, no form is shown."""
+    email = c.SubConfig(NewsletterEmailConfig)
+    """The email settings of the issues (``from``, ``reply_to``, ``unsubscribe_url``, ``name``)."""
 
 
 class NewsletterPluginConfig(base.Config):

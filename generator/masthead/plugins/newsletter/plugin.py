@@ -32,8 +32,9 @@ from mkdocs.utils import get_relative_url
 from mkdocs.utils.templates import TemplateContext
 
 from ..._io import atomic_write
-from ...content import BlogLayout, Post, as_utc, load_post, split_excerpt
-from ...errors import ConfigError, FrontMatterError, MastheadError
+from ...content import Post, as_utc, first_heading, load_post, split_excerpt
+from ...errors import ConfigError, FrontMatterError, MastheadError, display_path
+from ...frontmatter import key_line
 from ...newsletter import cards, feeds, posts_fence
 from ...newsletter.issue import Issue, parse_issue
 from ...newsletter.related import (
@@ -44,7 +45,7 @@ from ...newsletter.related import (
     series,
     share_links,
 )
-from ...newsletter.subscribe import Subscribe, parse_subscribe
+from ...publication import BlogInstance, Newsletter, Publication
 from .._fences import (
     PageErrors,
     accept_options,
@@ -52,28 +53,19 @@ from .._fences import (
     enter_page,
     error_box,
     fence_line,
+    page_location,
     register_fence,
     report_errors,
 )
+from .._theme import use_theme
+from ..model import publication_of
 from .config import NewsletterPluginConfig
 
 log = logging.getLogger("mkdocs.plugins.masthead.newsletter")
 
-_H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n.*?^(?:---|\.\.\.)[ \t]*$\r?\n?", re.DOTALL | re.M)
 _OUR_FENCES = re.compile(r"^\s*(?:`{3,}|~{3,})\s*\{?\s*\.?(?:posts|tweet|video)\b", re.MULTILINE)
 _FIRST_H1 = re.compile(r"^\s*<h1\b[^>]*>.*?</h1>", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Letter:
-    """A newsletter as the plugin uses it."""
-
-    blog_dir: str
-    title: str
-    description: str
-    label: str
-    subscribe: Subscribe | None
 
 
 @dataclass(frozen=True)
@@ -92,7 +84,7 @@ class PageExtras:
     kind: str
     """``issue`` or ``post``."""
     share: tuple[ShareLink, ...] = ()
-    letter: Letter | None = None
+    letter: Newsletter | None = None
     """The newsletter whose subscribe form the page shows."""
     issue: Issue | None = None
     author_name: str = ""
@@ -103,14 +95,28 @@ class PageExtras:
     series: tuple[Teaser, ...] = field(default=())
 
 
+def _authors(instance: BlogInstance, docs_dir: Path) -> dict[str, Any] | None:
+    """The authors Material finds for ``instance`` (``None``: its authors file is missing)."""
+    import yaml
+
+    path = instance.authors_path(docs_dir)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+    except OSError:
+        return None
+    except yaml.YAMLError:
+        return {}  # Material reports the syntax error itself, with the file
+    authors = data.get("authors") if isinstance(data, dict) else None
+    return dict(authors) if isinstance(authors, dict) else {}
+
+
 def _title(page: Page) -> str:
     meta_title = page.meta.get("title")
     if isinstance(meta_title, str) and meta_title.strip():
         return meta_title.strip()
     if page.title:
         return str(page.title)
-    m = _H1.search(page.markdown or "")
-    return m.group(1).strip() if m else page.file.name
+    return first_heading(page.markdown or "") or page.file.name
 
 
 class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
@@ -119,8 +125,11 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
 
     def __init__(self) -> None:
         self.serving = False
+        self.publication: Publication | None = None
         self.blogs: dict[str, BlogPlugin] = {}
-        self.letters: dict[str, Letter] = {}
+        self.letters: dict[str, Newsletter] = {}
+        self.issues: dict[str, Issue] = {}
+        """src_uri of each issue page -> the issue, parsed once per build."""
         self.post_blog: dict[str, str] = {}
         """src_uri of each post -> blog_dir of its instance."""
         self.files: Files | None = None
@@ -145,42 +154,23 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         # `mkdocs serve`); per-build state is reset in on_config and on_files.
         self.serving = False
 
+    # Runs before the other plugins' on_config: masthead/email reads the newsletters and the
+    # Material blog instances read their authors files.
+    @event_priority(50)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return config
+        use_theme(config, self.plugin_name)
+        try:
+            self.publication = publication_of(config)
+        except ConfigError as exc:
+            raise PluginError(str(exc)) from exc
         self.docs_dir = Path(config.docs_dir)
         self.blogs = {}
         for plugin in config.plugins.values():
             if isinstance(plugin, BlogPlugin) and plugin.config.enabled:
                 self.blogs[posixpath.normpath(plugin.config.blog_dir)] = plugin
-        if self.config.blog not in self.blogs:
-            raise PluginError(
-                f"masthead/newsletter: blog: {self.config.blog!r} is not the blog_dir of a "
-                f"blog instance; expected one of: {', '.join(self.blogs) or 'none configured'}"
-            )
-        self.letters = {}
-        configured: list[Any] = self.config.newsletters or [
-            {"blog_dir": name} for name in self.blogs if name != self.config.blog
-        ]
-        for index, item in enumerate(configured):
-            get = item.get  # a dict, or a NewsletterConfig (a mapping too)
-            blog_dir = posixpath.normpath(str(get("blog_dir")))
-            if blog_dir not in self.blogs:
-                raise PluginError(
-                    f"masthead/newsletter: newsletters[{index}].blog_dir: {blog_dir!r} is not "
-                    f"the blog_dir of a blog instance; expected one of: {', '.join(self.blogs)}"
-                )
-            try:
-                subscribe = parse_subscribe(get("subscribe"), where=f"newsletters[{index}]")
-            except ConfigError as exc:
-                raise PluginError(f"masthead/newsletter: {exc.message}") from exc
-            self.letters[blog_dir] = Letter(
-                blog_dir=blog_dir,
-                title=str(get("title") or config.site_name),
-                description=str(get("description") or ""),
-                label=str(get("label") or "Newsletter"),
-                subscribe=subscribe,
-            )
+        self.letters = {n.blog_dir: n for n in self.publication.newsletters}
         no_options = accept_options()
         register_fence(config, "posts", self._posts_fence, validator=no_options)
         register_fence(config, "tweet", self._tweet_fence, validator=no_options)
@@ -188,26 +178,70 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
-        """Check the front matter of every post first, so a bad date or title is
-        reported with its file and line (Material's own message names neither)."""
-        if not self.config.enabled:
+        """Check the front matter and the authors of every post first, so that a bad date,
+        title or author is reported with its file and line (Material's own messages name
+        neither the post nor the authors file it read)."""
+        if not self.config.enabled or self.publication is None:
             return
         problems: list[str] = []
-        for blog_dir, plugin in self.blogs.items():
-            layout = BlogLayout(
-                blog_dir=blog_dir,
-                post_dir=plugin.config.post_dir,
-                post_url_format=plugin.config.post_url_format,
-                post_url_date_format=plugin.config.post_url_date_format,
-            )
-            folder = self.docs_dir / layout.posts_dir
+        for instance in self.publication.blogs:
+            plugin = self.blogs.get(instance.blog_dir)
+            check = plugin is not None and bool(plugin.config.authors)
+            known = _authors(instance, self.docs_dir) if check else None
+            folder = self.docs_dir / instance.layout.posts_dir
             for path in sorted(folder.rglob("*.md")) if folder.is_dir() else []:
                 try:
-                    load_post(path, self.docs_dir, layout)
+                    post = load_post(path, self.docs_dir, instance.layout)
                 except MastheadError as exc:
                     problems.append(str(exc))
+                    continue
+                if check:
+                    problems += self._unknown_authors(path, post, instance, known)
         if problems:
             raise PluginError("\n".join(problems))
+
+    def _unknown_authors(
+        self, path: Path, post: Post, instance: BlogInstance, known: dict[str, Any] | None
+    ) -> list[str]:
+        missing = [a for a in post.authors if known is None or a not in known]
+        if not missing:
+            return []
+        line = key_line(path.read_text(encoding="utf-8-sig"), "authors")
+        where = self._where_file(path, line)
+        authors_file = display_path(instance.authors_path(self.docs_dir))
+        if known is None:
+            others = [
+                b.authors_path(self.docs_dir)
+                for b in (self.publication.blogs if self.publication else ())
+                if b.authors_path(self.docs_dir).is_file()
+            ]
+            root_file = self.docs_dir / ".authors.yml"
+            found = others[0] if others else (root_file if root_file.is_file() else None)
+            hint = (
+                f"; {display_path(found)} exists: set authors_file: "
+                f"{found.relative_to(self.docs_dir).as_posix()} on the blog instance "
+                f"{instance.blog_dir!r}"
+                if found is not None
+                else f"; expected that file with 'authors: {missing[0]}: {{name: ...}}'"
+            )
+            return [
+                f"{where}: author {missing[0]!r}: the blog instance {instance.blog_dir!r} reads "
+                f"its authors from {authors_file} (authors_file, relative to docs_dir), which "
+                f"does not exist{hint}"
+            ]
+        expected = ", ".join(sorted(known)) or "none"
+        return [
+            f"{where}: author {name!r} is not in {authors_file} (the authors file of the blog "
+            f"instance {instance.blog_dir!r}); expected one of: {expected}"
+            for name in missing
+        ]
+
+    def _where_file(self, path: Path, line: int | None) -> str:
+        try:
+            src = path.resolve().relative_to(self.docs_dir.resolve()).as_posix()
+        except ValueError:
+            return display_path(path)
+        return page_location(self.docs_dir, src, line)
 
     # Material's blog plugin resolves the posts of each instance in on_files at
     # priority -50; this runs after it to map each post to its instance.
@@ -216,6 +250,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         if not self.config.enabled:
             return files
         self.files = files
+        self.issues = {}
         self.pool = {}
         self.selections = {}
         self.teasers = {}
@@ -256,7 +291,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         )
         if is_issue and blog_dir is not None:
             try:
-                self._issue(page, text, blog_dir)
+                self.issues[page.file.src_uri] = self._issue(page, text, markdown, blog_dir)
             except FrontMatterError as exc:
                 message = f"{self._where(exc.line)}: {exc.message}"
                 # raises under a build; under serve the page shows the box instead
@@ -266,17 +301,25 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
                 return error_box("Newsletter issue front matter", message) + "\n\n" + markdown
         return markdown
 
-    def _issue(self, page: Page, text: str, blog_dir: str) -> Issue:
+    @property
+    def _posts_blog(self) -> str:
+        return self.publication.posts_blog if self.publication else str(self.config.blog)
+
+    def issue_of(self, page: Page) -> Issue | None:
+        """The newsletter issue ``page`` is (parsed once, in on_page_markdown), or ``None``."""
+        return self.issues.get(page.file.src_uri)
+
+    def _issue(self, page: Page, text: str, markdown: str, blog_dir: str) -> Issue:
         issue = parse_issue(
             page.meta,
             page.file.abs_src_path or page.file.src_uri,
             text,
             newsletters=list(self.letters),
             default_newsletter=blog_dir,
+            title=_title(page) if page.meta.get("title") else first_heading(markdown),
+            body=markdown,
         )
         if issue.newsletter != blog_dir:
-            from ...frontmatter import key_line
-
             raise FrontMatterError(
                 f"this issue is in the {blog_dir!r} newsletter's folder but says "
                 f"newsletter: {issue.newsletter}; expected newsletter: {blog_dir} (or none)",
@@ -332,7 +375,9 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
             tweet = cards.parse_tweet(source, page_src=page_src, docs_dir=self.docs_dir)
         except cards.CardError as err:
             return self._fence_error("tweet", source, err)
-        return cards.tweet_html(tweet, self._image_url_from(page_url))
+        return cards.tweet_html(
+            cards.in_site(tweet, self._site_path), self._image_url_from(page_url)
+        )
 
     def _video_fence(
         self,
@@ -348,7 +393,9 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
             video = cards.parse_video(source, page_src=page_src, docs_dir=self.docs_dir)
         except cards.CardError as err:
             return self._fence_error("video", source, err)
-        return cards.video_html(video, self._image_url_from(page_url), self._site_path)
+        return cards.video_html(
+            cards.in_site(video, self._site_path), self._image_url_from(page_url)
+        )
 
     def _posts_fence(
         self,
@@ -364,7 +411,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         if source not in self.selections:
             try:
                 query = posts_fence.parse_query(
-                    source, default_blog=self.config.blog, blogs=list(self.blogs)
+                    source, default_blog=self._posts_blog, blogs=list(self.blogs)
                 )
             except cards.CardError as err:
                 return self._fence_error("posts", source, err)
@@ -397,8 +444,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
                 markdown = _FRONT_MATTER.sub("", text, count=1)
         title = meta.get("title")
         if not isinstance(title, str) or not title.strip():
-            m = _H1.search(markdown)
-            title = m.group(1).strip() if m else page.file.name
+            title = first_heading(markdown) or page.file.name
         tags = meta.get("tags") or []
         return Post(
             path=Path(page.file.src_uri),
@@ -441,7 +487,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
 
     def _feeds(self) -> list[tuple[str, str]]:
         """(blog_dir, title) of every feed written."""
-        out = [(self.config.blog, "")]
+        out = [(self._posts_blog, "")]
         out += [(name, letter.title) for name, letter in self.letters.items()]
         return out
 
@@ -478,13 +524,9 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         if series_name is not None:
             every = [t for name in self.blogs for t in self._teasers_of(name)]
             parts = series(every, str(series_name))
-        issue = None
-        if is_issue and page.file.abs_src_path:
-            # Already reported in on_page_markdown (a build stops there; under serve the
-            # page shows the error and still gets its extras).
-            with contextlib.suppress(FrontMatterError, OSError):
-                text = Path(page.file.abs_src_path).read_text(encoding="utf-8-sig")
-                issue = self._issue(page, text, blog_dir)
+        # None when its front matter is wrong: reported in on_page_markdown (a build stops
+        # there; under serve the page shows the error and still gets its extras).
+        issue = self.issues.get(page.file.src_uri) if is_issue else None
         title = _title(page)
         url = page.canonical_url or page.url
         context["masthead"] = PageExtras(  # type: ignore[typeddict-unknown-key]

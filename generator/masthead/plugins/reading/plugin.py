@@ -23,12 +23,13 @@ from typing import Any
 
 import markdown as md_lib
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from ...errors import MastheadError, display_path
-from ...reading.lock import ReadingLock, load_lock
+from ...errors import ConfigError, MastheadError, display_path
+from ...reading.lock import ReadingLock, load_lock, lock_path
 from ...reading.render import FenceError, parse_fence, render
 from .._fences import (
     SUPERFENCES,
@@ -40,6 +41,8 @@ from .._fences import (
     fence_line,
     register_fence,
 )
+from .._theme import use_theme
+from ..model import publication_of
 from .config import ReadingConfig
 
 log = logging.getLogger("mkdocs.plugins.masthead.reading")
@@ -74,9 +77,13 @@ class ReadingPlugin(PageErrors, BasePlugin[ReadingConfig]):
         self.serving = False
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        use_theme(config, self.plugin_name)
         register_fence(config, "reading", self._format, validator=accept_options())
         self.docs_dir = Path(config.docs_dir)
-        self.lock_dir = (self.docs_dir / self.config.lock_dir).resolve()
+        try:
+            self.lock_dir = publication_of(config).lock_dir
+        except ConfigError as exc:
+            raise PluginError(str(exc)) from exc
         extensions = [
             e
             for e in config.markdown_extensions
@@ -121,7 +128,7 @@ class ReadingPlugin(PageErrors, BasePlugin[ReadingConfig]):
         return error_box("Reading list", text)
 
     def _lock(self, issue: str) -> ReadingLock:
-        path = self.lock_dir / f"{issue}.yml"
+        path = lock_path(self.lock_dir, issue)
         try:
             mtime = path.stat().st_mtime
         except OSError:
