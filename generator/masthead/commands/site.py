@@ -65,15 +65,25 @@ def _config_file(args: argparse.Namespace) -> str:
 
 
 def _setup_logging(quiet: bool) -> None:
+    """MkDocs' log on stderr: INFO and up, or only errors with ``quiet``.
+
+    The logger itself stays at WARNING or below, so that MkDocs still counts the
+    warnings that ``strict`` turns into a failed build.
+    """
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     from mkdocs.__main__ import ColorFormatter
 
-    handler = logging.StreamHandler()
-    handler.setFormatter(ColorFormatter())
     log = logging.getLogger("mkdocs")
-    if not any(isinstance(h, logging.StreamHandler) for h in log.handlers):
+    handler = next(
+        (h for h in log.handlers if type(h) is logging.StreamHandler),  # not pytest's handlers
+        None,
+    )
+    if handler is None:
+        handler = logging.StreamHandler()
+        handler.setFormatter(ColorFormatter())
         log.addHandler(handler)
-    log.setLevel(logging.ERROR if quiet else logging.INFO)
+    handler.setLevel(logging.ERROR if quiet else logging.INFO)
+    log.setLevel(logging.INFO)
 
 
 def run_build(args: argparse.Namespace) -> int:
