@@ -30,10 +30,18 @@ def test_pull_all_real_feeds(tmp_path: Path) -> None:
             tmp_path / "feeds.yml", tuple(Feed(url=f"{base}/{n}", name=n) for n in names)
         )
         report = pull(
-            sources, project=tmp_path, lock_dir=tmp_path / "reading", issue="2022", window=WIDE
+            sources,
+            project=tmp_path,
+            lock_dir=tmp_path / "content" / "reading",
+            issue="2022",
+            window=WIDE,
         )
         again = pull(
-            sources, project=tmp_path, lock_dir=tmp_path / "reading", issue="2022", window=WIDE
+            sources,
+            project=tmp_path,
+            lock_dir=tmp_path / "content" / "reading",
+            issue="2022",
+            window=WIDE,
         )
 
     assert len(report.outcomes) == 200
