@@ -46,9 +46,9 @@ class EmailConfig(Config):
     (an absolute path is used as it is)."""
 
     templates = c.Type(str, default="")
-    """Folder whose ``email/`` templates override masthead's own (``email/base.html``,
-    ``email/styles.html``); default: the theme's custom_dir. Templates missing there
-    come from masthead."""
+    """Folder (relative to the folder of mkdocs.yml) whose ``email/`` templates override
+    masthead's own (``email/base.html``, ``email/styles.html``); default: the theme's
+    custom_dir. Templates missing there come from masthead."""
 
     budget_kb = c.Type(int, default=90)
     """Size budget of the email HTML in KB (Gmail clips at about 102 KB); over it is a

@@ -164,6 +164,20 @@ class EmailPlugin(BasePlugin[EmailConfig]):
 
     # -- helpers ---------------------------------------------------------------
 
+    def _templates(self, config: MkDocsConfig) -> Path | None:
+        """The folder whose ``email/`` templates win: ``templates`` (relative to the folder of
+        mkdocs.yml), else the theme's custom_dir; ``None``: masthead's own only."""
+        if not self.config.templates:
+            return Path(config.theme.custom_dir) if config.theme.custom_dir else None
+        root = self.publication.root if self.publication else Path.cwd()
+        folder = root / self.config.templates
+        if not folder.is_dir():
+            raise PluginError(
+                f"masthead/email: templates: {folder} is not a folder; expected the folder "
+                "holding email/base.html (or leave it out to use masthead's templates)"
+            )
+        return folder
+
     def _no_sender(self, name: str) -> None:
         if name in self.unsent:
             return
@@ -208,17 +222,12 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             authors=tuple(_authors(page, site_url)),
             lang=str(config.theme.get("language") or "en"),
         )
-        templates = self.config.templates or config.theme.custom_dir or ""
-        if self.config.templates and not Path(templates).is_dir():
-            raise PluginError(
-                f"masthead/email: templates: {templates} is not a folder; expected the folder "
-                "holding email/base.html (or leave it out to use masthead's templates)"
-            )
+        templates = self._templates(config)
         return render_email(
             page.content or "",
             info,
             settings,
-            template_dir=Path(templates) if templates else None,
+            template_dir=templates,
             site_dir=Path(config.site_dir),
             rasterise=self.rasterise,
         )
