@@ -17,6 +17,7 @@ from . import __version__
 from .errors import MastheadError
 
 COMMAND_MODULES: tuple[str, ...] = (
+    "masthead.commands.init",
     "masthead.commands.site",
     "masthead.commands.new",
     "masthead.commands.diagrams",
