@@ -1,11 +1,15 @@
-"""Atomic file writes: a reader (or `mkdocs serve`) never sees half a file."""
+"""Atomic writes: a reader (or `mkdocs serve`) never sees half a file or half a folder."""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import shutil
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 
 def atomic_write(path: str | Path, data: str | bytes, *, encoding: str = "utf-8") -> Path:
@@ -54,3 +58,68 @@ def write_new(path: str | Path, data: str, *, encoding: str = "utf-8") -> Path:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
     return target
+
+
+_RENAME_EXCHANGE = 2
+"""renameat2(2) flag: swap two paths in one step (Linux 3.15 and newer)."""
+
+
+def _renameat2() -> Any:
+    """libc's renameat2, or ``None`` where there is none (not Linux, old libc)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        function = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    function.restype = ctypes.c_int
+    return function
+
+
+def swap_in(staged: Path, target: Path) -> None:
+    """Put the folder ``staged`` where ``target`` is, and remove what was there.
+
+    Where the system can, both are exchanged in one step (renameat2), so that
+    ``target`` is whole at every instant, even if the process is killed; else
+    the old folder is first moved aside. ``staged`` must be on the same file
+    system as ``target`` (make it beside it, with :func:`staging_dir`).
+    """
+    target = Path(target)
+    if not target.exists():
+        os.replace(staged, target)
+        return
+    exchange = _renameat2()
+    at_cwd = -100  # AT_FDCWD
+    if (
+        exchange is not None
+        and exchange(at_cwd, os.fsencode(staged), at_cwd, os.fsencode(target), _RENAME_EXCHANGE)
+        == 0
+    ):
+        shutil.rmtree(staged, ignore_errors=True)  # now the old folder
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    os.replace(target, old / target.name)
+    os.replace(staged, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def staging_dir(target: Path) -> Path:
+    """A new empty folder beside ``target`` to build its next version in; folders that
+    earlier builds killed part-way left there are removed first."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{target.name}.*"):
+        if stale.is_dir() and (
+            stale.name.startswith(f".{target.name}.new-")
+            or stale.name.startswith(f".{target.name}.old-")
+        ):
+            shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))

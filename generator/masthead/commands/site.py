@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, MastheadError
+from .._io import staging_dir, swap_in
+from ..errors import ConfigError, MastheadError, display_path
 from . import SubParsers, add_config_option
 
 
@@ -99,17 +101,33 @@ def run_build(args: argparse.Namespace) -> int:
         overrides["site_dir"] = args.site_dir
     try:
         config = load_config(config_file, **overrides)
+    except ConfigurationError as exc:
+        raise ConfigError(str(exc), path=config_file) from exc
+    except Abort as exc:
+        raise MastheadError(
+            f"the configuration is not valid ({exc}); see the errors above"
+        ) from exc
+    # Built beside site_dir and swapped in only when the build succeeded: a failed or
+    # killed build leaves the last good site as it was.
+    target = Path(config.site_dir)
+    staged = staging_dir(target)
+    config.site_dir = str(staged)
+    try:
         # As `mkdocs build` does: plugins learn the command before the build.
         config.plugins.on_startup(command="build", dirty=False)
         try:
             build(config)
         finally:
             config.plugins.on_shutdown()
-    except ConfigurationError as exc:
-        raise ConfigError(str(exc), path=config_file) from exc
+        swap_in(staged, target)
     except Abort as exc:
         # MkDocs has logged the errors (with their files) already.
-        raise MastheadError(f"the build failed ({exc}); see the errors above") from exc
+        raise MastheadError(
+            f"the build failed ({exc}); see the errors above. {display_path(target)} "
+            "was left as it was"
+        ) from exc
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
     return 0
 
 

@@ -42,6 +42,8 @@ def built_issues(out_dir: Path) -> list[BuiltIssue]:
     if not out_dir.is_dir():
         return found
     for manifest in sorted(out_dir.glob("*/manifest.json")):
+        if manifest.parent.name.startswith("."):
+            continue  # a folder being written (or left by a killed build)
         try:
             data = json.loads(manifest.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:

@@ -7,6 +7,7 @@ both call :func:`render_email` with the issue's rendered page content.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 import jinja2
 
-from .._io import atomic_write
+from .._io import atomic_write, staging_dir, swap_in
 from ..providers import unsubscribe_target
 from . import dom
 from . import eml as eml_mod
@@ -238,16 +239,24 @@ def _escape(text: str) -> str:
 
 
 def write_issue(email: EmailIssue, out_dir: Path, extra: dict[str, Any] | None = None) -> Path:
-    """Write ``email.html``, ``email.txt``, ``message.eml`` and ``manifest.json`` atomically.
+    """Write ``<out_dir>/<slug>/``: ``email.html``, ``email.txt``, ``message.eml`` and
+    ``manifest.json``, as one folder swapped in whole, so that a reader (or ``masthead send``)
+    never finds the files of two builds side by side, even after a killed build.
 
     ``extra`` adds keys to the manifest (the plugin adds the issue's ``source``).
     """
     folder = out_dir / email.info.slug
-    atomic_write(folder / "email.html", email.html)
-    atomic_write(folder / "email.txt", email.text)
-    atomic_write(folder / "message.eml", email.eml)
-    atomic_write(
-        folder / "manifest.json",
-        json.dumps({**email.manifest, **(extra or {})}, indent=2, ensure_ascii=False) + "\n",
-    )
+    staged = staging_dir(folder)
+    try:
+        atomic_write(staged / "email.html", email.html)
+        atomic_write(staged / "email.txt", email.text)
+        atomic_write(staged / "message.eml", email.eml)
+        atomic_write(
+            staged / "manifest.json",
+            json.dumps({**email.manifest, **(extra or {})}, indent=2, ensure_ascii=False) + "\n",
+        )
+        swap_in(staged, folder)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
     return folder

@@ -153,6 +153,8 @@ class EmailPlugin(BasePlugin[EmailConfig]):
         """
         for manifest in out.glob("*/manifest.json"):
             folder = manifest.parent
+            if folder.name.startswith("."):
+                continue
             if folder.name in self.emails:
                 continue
             for name in ("email.html", "email.txt", "message.eml", "manifest.json"):
