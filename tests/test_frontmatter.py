@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from masthead.content import BlogLayout, Period, load_post
+from masthead.content import BlogLayout, Period, load_post, title_from_file_name
 from masthead.errors import FrontMatterError
 from masthead.frontmatter import split
 
@@ -75,9 +75,22 @@ def test_post_model_errors(tmp_path: Path, front: str, line: int, words: str) ->
     assert words in info.value.message
 
 
-def test_post_without_a_title(tmp_path: Path) -> None:
-    with pytest.raises(FrontMatterError, match="expected a title"):
-        load_post(_post(tmp_path, "date: 2022-12-01\n", "No heading.\n"), tmp_path, BlogLayout())
+def test_post_without_a_title_is_titled_as_mkdocs_titles_the_page(tmp_path: Path) -> None:
+    path = _post(tmp_path, "date: 2022-12-01\n", "```sh\n# a shell comment\n```\n\nNo heading.\n")
+    post = load_post(path, tmp_path, BlogLayout())
+    assert post.title == title_from_file_name(path.stem) != "a shell comment"
+    setext = _post(tmp_path, "date: 2022-12-01\n", "Underlined title\n================\n\nText.\n")
+    assert load_post(setext, tmp_path, BlogLayout()).title == "Underlined title"
+    with pytest.raises(FrontMatterError, match="expected 'title:' to be a line of text"):
+        load_post(_post(tmp_path, "date: 2022-12-01\ntitle: [a]\n", "x\n"), tmp_path, BlogLayout())
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [("cpu-throttling", "Cpu throttling"), ("My_Notes", "My Notes"), ("a-b_c", "A b c")],
+)
+def test_title_from_file_name_follows_mkdocs(name: str, title: str) -> None:
+    assert title_from_file_name(name) == title
 
 
 def test_period_windows() -> None:

@@ -22,10 +22,15 @@ _H1 = re.compile(r"^ {0,3}#\s+(.+?)(?:\s+#+)?\s*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
+_SETEXT_H1 = re.compile(r"^ {0,3}=+\s*$")
+
+
 def _h1_index(markdown: str) -> tuple[int, str] | None:
-    """(line index, text) of the first ``# Title`` line outside fenced code blocks."""
+    """(line index, text) of the first level-1 heading outside fenced code blocks: a
+    ``# Title`` line, or a line underlined with ``===``."""
     fence: str | None = None
-    for index, line in enumerate(markdown.splitlines()):
+    lines = markdown.splitlines()
+    for index, line in enumerate(lines):
         opener = _FENCE.match(line)
         if fence is not None:
             closer = opener.group(1) if opener else ""
@@ -38,7 +43,22 @@ def _h1_index(markdown: str) -> tuple[int, str] | None:
         m = _H1.match(line)
         if m:
             return index, m.group(1).strip()
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if (
+            line.strip()
+            and not line.startswith("    ")
+            and _SETEXT_H1.match(following)
+            and (index == 0 or not lines[index - 1].strip())
+        ):
+            return index, line.strip()
     return None
+
+
+def title_from_file_name(name: str) -> str:
+    """The title MkDocs gives a page without one: its file name, ``cpu-throttling`` ->
+    ``Cpu throttling`` (capitalised only when the name is all lower case)."""
+    title = name.replace("-", " ").replace("_", " ")
+    return title.capitalize() if title.lower() == title else title
 
 
 def first_heading(markdown: str) -> str | None:
@@ -54,7 +74,8 @@ def without_first_heading(markdown: str) -> str:
     if found is None:
         return markdown
     lines = markdown.splitlines(keepends=True)
-    del lines[found[0]]
+    underlined = found[0] + 1 < len(lines) and _SETEXT_H1.match(lines[found[0] + 1])
+    del lines[found[0] : found[0] + (2 if underlined else 1)]
     return "".join(lines)
 
 
@@ -241,14 +262,14 @@ def load_post(path: Path, docs_dir: Path, layout: BlogLayout) -> Post:
     doc = read(path)
     text = path.read_text(encoding="utf-8")
     title = doc.meta.get("title")
-    if title is None:
-        title = first_heading(doc.body)
-    if not isinstance(title, str) or not title.strip():
+    if title is not None and (not isinstance(title, str) or not title.strip()):
         raise FrontMatterError(
-            "expected a title: a '# Title' line or 'title:' in the front matter",
+            f"expected 'title:' to be a line of text, got {title!r}",
             path=path,
-            line=doc.body_line,
+            line=key_line(text, "title") or 1,
         )
+    # The title the page gets: as MkDocs finds it, so every list shows the page's own.
+    title = title or first_heading(doc.body) or title_from_file_name(path.stem)
     created = _parse_date(doc, text)
     slug = doc.meta.get("slug") or slugify(title)
     url_path = layout.post_url_format.format(

@@ -148,13 +148,18 @@ def register_fence(
     fences.append(entry)
 
 
+UNKNOWN = "unknown"
+"""Key under which :func:`accept_options` leaves the option names a fence does not know."""
+
+
 def accept_options(*allowed: str) -> Validator:
     """A superfences validator that keeps the listed ``key="value"`` options.
 
     Without a validator, superfences drops options on the fence line, and a
-    fence with unknown options falls back to inline code; this one keeps
-    the allowed ones and rejects others, so a typo shows up instead of
-    silently vanishing.
+    validator that rejects an option makes superfences show the fence as
+    plain text; this one keeps the fence, keeps the allowed options and
+    leaves the names of the others under :data:`UNKNOWN`, so that the
+    fence's formatter reports them (:func:`unknown_options`).
     """
 
     def validate(
@@ -164,13 +169,31 @@ def accept_options(*allowed: str) -> Validator:
         attrs: dict[str, Any],
         md: Any,
     ) -> bool:
+        unknown = []
         for key, value in inputs.items():
-            if key not in allowed:
-                return False
-            options[key] = value
+            if key in allowed:
+                options[key] = value
+            else:
+                unknown.append(key)
+        if unknown:
+            options[UNKNOWN] = tuple(unknown)
         return True
 
     return validate
+
+
+def unknown_options(name: str, options: dict[str, Any], *allowed: str) -> str | None:
+    """The error for options on the fence line that the fence ``name`` does not know."""
+    unknown = options.get(UNKNOWN)
+    if not unknown:
+        return None
+    listed = ", ".join(repr(k) for k in unknown)
+    expected = (
+        "only " + ", ".join(f'{k}="..."' for k in allowed)
+        if allowed
+        else "none: its settings go in the fence's YAML body"
+    )
+    return f"unknown option {listed} on the ```{name} fence line; expected {expected}"
 
 
 def fence_line(ctx: PageContext | None, name: str, source: str) -> int | None:

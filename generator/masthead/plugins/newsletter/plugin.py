@@ -32,7 +32,14 @@ from mkdocs.utils import get_relative_url
 from mkdocs.utils.templates import TemplateContext
 
 from ..._io import atomic_write
-from ...content import Post, as_utc, first_heading, load_post, split_excerpt
+from ...content import (
+    Post,
+    as_utc,
+    first_heading,
+    load_post,
+    split_excerpt,
+    title_from_file_name,
+)
 from ...errors import ConfigError, FrontMatterError, MastheadError, display_path
 from ...frontmatter import key_line
 from ...newsletter import cards, feeds, posts_fence
@@ -56,6 +63,7 @@ from .._fences import (
     page_location,
     register_fence,
     report_errors,
+    unknown_options,
 )
 from .._theme import use_theme
 from ..model import publication_of
@@ -110,13 +118,18 @@ def _authors(instance: BlogInstance, docs_dir: Path) -> dict[str, Any] | None:
     return dict(authors) if isinstance(authors, dict) else {}
 
 
+def _markdown_title(page: Page, markdown: str) -> str:
+    """The title a page will get from its Markdown (before it is rendered)."""
+    return first_heading(markdown) or title_from_file_name(page.file.name)
+
+
 def _title(page: Page) -> str:
     meta_title = page.meta.get("title")
     if isinstance(meta_title, str) and meta_title.strip():
         return meta_title.strip()
     if page.title:
         return str(page.title)
-    return first_heading(page.markdown or "") or page.file.name
+    return first_heading(page.markdown or "") or title_from_file_name(page.file.name)
 
 
 class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
@@ -267,7 +280,28 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
             for blog_dir, plugin in self.blogs.items()
             for post in plugin.blog.posts
         }
+        clashes = [message for plugin in self.blogs.values() for message in self._clashes(plugin)]
+        if clashes:
+            raise PluginError("\n".join(clashes))
         return files
+
+    def _clashes(self, plugin: BlogPlugin) -> list[str]:
+        """Two posts of one blog instance at the same URL: one would silently replace the
+        other (Material writes both to one file)."""
+        first: dict[str, str] = {}
+        messages = []
+        for post in plugin.blog.posts:
+            url, src = post.file.url, post.file.src_uri
+            if url not in first:
+                first[url] = src
+                continue
+            messages.append(
+                f"{page_location(self.docs_dir, first[url])} and "
+                f"{page_location(self.docs_dir, src)}: both posts of the blog "
+                f"{plugin.config.blog_dir!r} have the URL {url}; expected each post its own "
+                "(change one's title or date, or set 'slug:' in its front matter)"
+            )
+        return messages
 
     # -- pages -----------------------------------------------------------------------
 
@@ -316,7 +350,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
             text,
             newsletters=list(self.letters),
             default_newsletter=blog_dir,
-            title=_title(page) if page.meta.get("title") else first_heading(markdown),
+            title=_title(page) if page.meta.get("title") else _markdown_title(page, markdown),
             body=markdown,
         )
         if issue.newsletter != blog_dir:
@@ -370,6 +404,8 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         md: Any,
         **kwargs: Any,
     ) -> str:
+        if (problem := unknown_options("tweet", options)) is not None:
+            return self._fence_error("tweet", source, cards.CardError(problem, 0))
         page_url, page_src = self._where_rendered(md)
         try:
             tweet = cards.parse_tweet(source, page_src=page_src, docs_dir=self.docs_dir)
@@ -388,6 +424,8 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         md: Any,
         **kwargs: Any,
     ) -> str:
+        if (problem := unknown_options("video", options)) is not None:
+            return self._fence_error("video", source, cards.CardError(problem, 0))
         page_url, page_src = self._where_rendered(md)
         try:
             video = cards.parse_video(source, page_src=page_src, docs_dir=self.docs_dir)
@@ -406,6 +444,8 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         md: Any,
         **kwargs: Any,
     ) -> str:
+        if (problem := unknown_options("posts", options)) is not None:
+            return self._fence_error("posts", source, cards.CardError(problem, 0))
         # Material renders an issue's Markdown again for each index page that shows
         # its excerpt: the same fence is parsed and filtered once per build.
         if source not in self.selections:
@@ -444,7 +484,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
                 markdown = _FRONT_MATTER.sub("", text, count=1)
         title = meta.get("title")
         if not isinstance(title, str) or not title.strip():
-            title = first_heading(markdown) or page.file.name
+            title = first_heading(markdown) or title_from_file_name(page.file.name)
         tags = meta.get("tags") or []
         return Post(
             path=Path(page.file.src_uri),

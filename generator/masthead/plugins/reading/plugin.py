@@ -40,6 +40,7 @@ from .._fences import (
     error_box,
     fence_line,
     register_fence,
+    unknown_options,
 )
 from .._theme import use_theme
 from ..model import publication_of
@@ -156,6 +157,8 @@ class ReadingPlugin(PageErrors, BasePlugin[ReadingConfig]):
         md: Any,
         **kwargs: Any,
     ) -> str:
+        if (problem := unknown_options("reading", options)) is not None:
+            return self._fail(source, problem)
         try:
             fence = parse_fence(source)
         except FenceError as exc:
