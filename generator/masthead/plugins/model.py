@@ -49,6 +49,21 @@ def _line(config_file: Path, pattern: str) -> int | None:
     return next((n for n, line in enumerate(lines, start=1) if regex.search(line)), None)
 
 
+def _blog_dir(value: object) -> str:
+    return posixpath.normpath(str(value).strip("/") or ".")
+
+
+def _not_a_blog(
+    option: str, blog_dir: str, known: list[str], config_file: Path, pattern: str
+) -> ConfigError:
+    return ConfigError(
+        f"{option}: {blog_dir!r} is not the blog_dir of a blog instance; expected one of: "
+        f"{', '.join(known) or 'none configured (add - blog: {blog_dir: ...})'}",
+        path=config_file,
+        line=_line(config_file, pattern),
+    )
+
+
 def _blogs(config: MkDocsConfig) -> list[BlogInstance]:
     from material.plugins.blog.plugin import BlogPlugin
 
@@ -59,7 +74,7 @@ def _blogs(config: MkDocsConfig) -> list[BlogInstance]:
             blogs.append(
                 BlogInstance(
                     layout=BlogLayout(
-                        blog_dir=posixpath.normpath(str(options.blog_dir).strip("/") or "."),
+                        blog_dir=_blog_dir(options.blog_dir),
                         post_dir=str(options.post_dir),
                         post_url_format=str(options.post_url_format),
                         post_url_date_format=str(options.post_url_date_format),
@@ -124,13 +139,14 @@ def _newsletters(
     out = []
     for index, item in enumerate(configured):
         where = f"{NEWSLETTER_PLUGIN}: newsletters[{index}]"
-        blog_dir = posixpath.normpath(str(item.blog_dir).strip("/") or ".")
+        blog_dir = _blog_dir(item.blog_dir)
         if blog_dir not in by_dir:
-            raise ConfigError(
-                f"{where}.blog_dir: {blog_dir!r} is not the blog_dir of a blog instance; "
-                f"expected one of: {', '.join(by_dir) or 'none configured (add - blog: ...)'}",
-                path=config_file,
-                line=_line(config_file, rf"blog_dir\s*:\s*['\"]?{re.escape(blog_dir)}"),
+            raise _not_a_blog(
+                f"{where}.blog_dir",
+                blog_dir,
+                list(by_dir),
+                config_file,
+                rf"blog_dir\s*:\s*['\"]?{re.escape(blog_dir)}",
             )
         provider = item.provider
         subscribe = None
@@ -174,13 +190,10 @@ def read_publication(config: MkDocsConfig) -> Publication:
     newsletter_plugin = config.plugins.get(NEWSLETTER_PLUGIN)
     options = getattr(newsletter_plugin, "config", None)
     if options is not None:
-        posts_blog = posixpath.normpath(str(options.blog).strip("/") or ".")
+        posts_blog = _blog_dir(options.blog)
         if posts_blog not in blog_dirs:
-            raise ConfigError(
-                f"{NEWSLETTER_PLUGIN}: blog: {posts_blog!r} is not the blog_dir of a blog "
-                f"instance; expected one of: {', '.join(blog_dirs) or 'none configured'}",
-                path=config_file,
-                line=_line(config_file, r"^\s*blog\s*:"),
+            raise _not_a_blog(
+                f"{NEWSLETTER_PLUGIN}: blog", posts_blog, blog_dirs, config_file, r"^\s*blog\s*:"
             )
     else:
         posts_blog = "blog" if "blog" in blog_dirs or not blogs else blog_dirs[0]
