@@ -284,3 +284,25 @@ def test_cache_entries_unused_for_a_month_are_removed(
     assert sorted(cache.glob("*.json")) == used
     assert not list(cache.glob("0000*"))
     assert "removed 1 cached diagram(s) unused for 30 days" in errors.text
+
+
+ENV_DIAGRAM = """\
+import os
+from diagrams import Diagram
+from diagrams.generic.blank import Blank
+with Diagram("env"):
+    Blank("MY_VAR=" + os.environ.get("MY_VAR", "unset"))
+    Blank("KEY=" + os.environ.get("BUTTONDOWN_API_KEY", "unset"))
+"""
+
+
+def test_env_passes_the_listed_variables_only(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MY_VAR", "listed")
+    monkeypatch.setenv("BUTTONDOWN_API_KEY", "secret")
+    set_option(site, "env: [MY_VAR]")
+    (site / "docs" / "index.md").write_text(f"# Home\n\n```diagram\n{ENV_DIAGRAM}```\n")
+    shutil.rmtree(site / "docs" / "nested")
+    plugin = run_build(site)
+    assert plugin.renderer is not None and plugin.renderer.env == ("MY_VAR",)
+    (svg,) = [p.read_text() for p in (site / "build" / "assets").rglob("*.svg")]
+    assert "MY_VAR=listed" in svg and "KEY=unset" in svg and "secret" not in svg

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -504,3 +505,25 @@ def test_caniemail_data_is_downloaded_once_and_cached(
     monkeypatch.setenv(ENV_VAR, str(source))
     assert locate_data(None, tmp_path, url=url) == source
     assert locate_data("/x/data.json", tmp_path, url=url) == Path("/x/data.json")
+
+
+def test_the_svg_drawer_gets_no_secret_and_no_endless_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from masthead.email import raster
+
+    seen = tmp_path / "environment.txt"
+    tool = tmp_path / "rsvg-convert"
+    tool.write_text(f"#!/bin/sh\nenv > {seen}\n(sleep 120 &)\nexit 1\n", encoding="utf-8")
+    tool.chmod(0o755)
+    svg = tmp_path / "a.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>')
+    monkeypatch.setenv("MASTHEAD_SMTP_PASSWORD", "s3cret")
+    monkeypatch.setenv("BUTTONDOWN_API_KEY", "k3y")
+    started = time.monotonic()
+    assert raster.rasterise(svg, tool=str(tool)) is None  # the tool failed: no PNG
+    assert time.monotonic() - started < 30  # a detached child holding the pipes is not waited on
+    environment = seen.read_text(encoding="utf-8")
+    assert "s3cret" not in environment and "k3y" not in environment
+    assert "PATH=" in environment
+    assert not list(tmp_path.glob("*.png")) and not list(tmp_path.glob(".*.tmp"))

@@ -65,6 +65,17 @@ def register(sub: SubParsers) -> None:
         help="diagrams rendered at once (default: one per CPU, plus one)",
     )
     render.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=(
+            "also pass the environment variable NAME to the diagram's processes, which "
+            "otherwise see only PATH, HOME, the locale, TMPDIR and the Python path "
+            "(repeatable)"
+        ),
+    )
+    render.add_argument(
         "--no-cache",
         action="store_true",
         help=f"render everything again instead of reusing {CACHE_DIR}/",
@@ -103,7 +114,10 @@ def run_render(args: argparse.Namespace) -> int:
         dupes = sorted({s for s in stems if stems.count(s) > 1})
         raise MastheadError(f"several files would write {', '.join(dupes)}.svg; rename one")
     renderer = Renderer(
-        None if args.no_cache else CACHE_DIR, timeout=args.timeout, jobs=args.jobs or None
+        None if args.no_cache else CACHE_DIR,
+        timeout=args.timeout,
+        jobs=args.jobs or None,
+        env=args.env,
     )
     with Progress(
         TextColumn("rendering"),

@@ -8,6 +8,12 @@ deadline (``timeout``), and :meth:`Renderer.render_many` runs diagrams in
 parallel threads, each driving its own child processes, so one broken
 diagram never stops the others.
 
+The children run through :mod:`masthead.process`: each in a session
+of its own with an allow-listed environment (plus the variables the user
+names), at most 64 KiB kept of each of its stdout and stderr, and the deadline
+enforced on every process it started. The author's code runs with the user's
+own permissions: this is isolation from the build, not a sandbox.
+
 Results are cached by a key over the code, the kind, the renderer's version
 and the versions of ``diagrams`` and Graphviz, in memory and in a
 :class:`~masthead.diagrams.cache.DiagramCache`; an unchanged diagram is never
@@ -16,13 +22,12 @@ rendered twice. :attr:`Renderer.stats` counts launches and hits.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import re
 import signal
-import subprocess
+import stat
 import tempfile
 import threading
 import time
@@ -32,8 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from .. import process
 from .cache import DiagramCache, IconStamp, Rendered
-from .runner import NO_DIAGRAM, PAD_INCHES
+from .runner import KILLED, NO_DIAGRAM, PAD_INCHES
 from .svg import SvgError, finish_svg, png_size
 from .toolchain import Toolchain, find_toolchain
 
@@ -45,6 +51,10 @@ PNG_DPI = 144
 
 DEFAULT_TIMEOUT = 30.0
 TRACEBACK_LINES = 12
+LINE_CHARS = 300
+"""Characters shown of one line of a child's messages (a reason or a line of detail)."""
+MAX_OUTPUT_BYTES = 32 * 1024 * 1024
+"""The largest Graphviz source a diagram may produce, and the largest SVG or PNG."""
 RUNNER = Path(__file__).with_name("runner.py")
 
 Kind = Literal["python", "dot"]
@@ -120,9 +130,12 @@ def local_images(source: DiagramSource) -> list[list[str]]:
         if not path.is_absolute() and source.workdir is not None:
             path = source.workdir / path
         try:
-            found[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+            if not path.is_file():
+                continue  # not a file (yet), or a FIFO or device: the render reports it
+            with path.open("rb") as fh:
+                found[name] = hashlib.file_digest(fh, "sha256").hexdigest()
         except OSError:
-            continue  # not a file (yet): the render reports a missing icon
+            continue
     return [[name, digest] for name, digest in sorted(found.items())]
 
 
@@ -133,7 +146,9 @@ def normalize_code(code: str) -> str:
 
 
 class _Timeout(Exception):
-    pass
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail)
+        self.detail = detail
 
 
 class Renderer:
@@ -147,12 +162,17 @@ class Renderer:
         jobs: int | None = None,
         dot: str = "dot",
         python: str | None = None,
+        env: Iterable[str] = (),
     ) -> None:
         self.cache = DiagramCache(cache_dir) if cache_dir is not None else None
         self.timeout = timeout
         self.jobs = max(1, jobs or default_jobs())
+        self.env = tuple(env)
+        """Names of environment variables passed to the children besides
+        :data:`~masthead.process.PASSED_ENV` (not part of the key)."""
         self._dot = dot
         self._python = python
+        self._cancel = threading.Event()
         self._toolchain: Toolchain | None = None
         self._memory: dict[str, Rendered] = {}
         self._lock = threading.Lock()
@@ -231,8 +251,17 @@ class Renderer:
 
         if self.jobs == 1 or len(items) == 1:
             return [one(s) for s in items]
-        with ThreadPoolExecutor(max_workers=min(self.jobs, len(items))) as pool:
-            return list(pool.map(one, items))
+        try:
+            with ThreadPoolExecutor(max_workers=min(self.jobs, len(items))) as pool:
+                try:
+                    return list(pool.map(one, items))
+                except BaseException:
+                    # An interrupt (or an error): stop the renders still running,
+                    # so that leaving the pool does not wait for them to finish.
+                    self._cancel.set()
+                    raise
+        finally:
+            self._cancel.clear()
 
     # -- one render ---------------------------------------------------------
 
@@ -257,8 +286,8 @@ class Renderer:
                 )
                 if isinstance(png, RenderFailure):
                     return png
-        except _Timeout:
-            return RenderFailure(key, f"timed out after {self.timeout:g} s")
+        except _Timeout as exc:
+            return RenderFailure(key, f"timed out after {self.timeout:g} s", exc.detail)
         try:
             finished = finish_svg(svg.decode("utf-8"), base_dir=workdir)
             png_width, png_height = png_size(png)
@@ -288,18 +317,38 @@ class Renderer:
         deadline: float,
     ) -> str | RenderFailure:
         out = tmp / "diagram.dot"
+        scratch = tmp / "tmp"  # the code's TMPDIR, removed with the rest
+        scratch.mkdir()
         cmd = [tools.python, "-P", str(RUNNER), str(out), source.label]
-        code, _stdout, stderr = self._run(
-            cmd, source.code.encode("utf-8"), workdir or tmp, deadline
+        env = process.child_environment(self.env, tmpdir=scratch)
+        done = self._run(
+            cmd, source.code.encode("utf-8"), workdir or tmp, deadline, env, "the code"
         )
-        text = stderr.decode("utf-8", "replace")
+        if isinstance(done, str):
+            return RenderFailure(key, done)
+        code, text = done.returncode, done.stderr.text()
+        detail = _detail(text, done, "the code")
         if code == NO_DIAGRAM:
-            return RenderFailure(key, "drew no diagram", _tail(text))
+            return RenderFailure(key, "drew no diagram", detail)
+        if code == KILLED or code < 0:
+            return RenderFailure(key, _killed_line(text, code), detail)
         if code != 0:
-            return RenderFailure(key, _exception_line(text), _tail(text))
-        if not out.is_file() or not out.read_text(encoding="utf-8").strip():
-            return RenderFailure(key, "produced no output", _tail(text))
-        return out.read_text(encoding="utf-8")
+            return RenderFailure(key, _exception_line(text), detail)
+        try:
+            info = os.lstat(out)
+        except OSError:
+            info = None
+        # Only a regular file is read: a FIFO or a device put there would block or never end.
+        size = info.st_size if info is not None and stat.S_ISREG(info.st_mode) else 0
+        if size > MAX_OUTPUT_BYTES:
+            return RenderFailure(
+                key,
+                f"drew a diagram whose Graphviz source is larger than {_size(MAX_OUTPUT_BYTES)}",
+            )
+        dot_source = out.read_text(encoding="utf-8", errors="replace") if size else ""
+        if not dot_source.strip():
+            return RenderFailure(key, "produced no output", detail)
+        return dot_source
 
     def _graphviz(
         self,
@@ -311,45 +360,98 @@ class Renderer:
         deadline: float,
     ) -> bytes | RenderFailure:
         cmd = [tools.dot, *args]
-        code, stdout, stderr = self._run(cmd, dot_source.encode("utf-8"), workdir, deadline)
-        text = stderr.decode("utf-8", "replace")
+        env = process.child_environment(self.env, graphviz=True)
+        done = self._run(
+            cmd, dot_source.encode("utf-8"), workdir, deadline, env, "Graphviz", image=True
+        )
+        if isinstance(done, str):
+            return RenderFailure(key, done)
+        code, text = done.returncode, done.stderr.text()
+        detail = _detail(text, done, "Graphviz")
         if code != 0:
             first = next((ln for ln in text.splitlines() if ln.strip()), f"exit status {code}")
-            return RenderFailure(key, f"Graphviz failed: {first.strip()}", _tail(text))
+            return RenderFailure(key, f"Graphviz failed: {_clip(first.strip())}", detail)
+        stdout = done.stdout.data
         if not stdout.strip():
-            return RenderFailure(key, "Graphviz produced no output", _tail(text))
+            return RenderFailure(key, "Graphviz produced no output", detail)
         return stdout
 
     def _run(
-        self, cmd: list[str], stdin: bytes, cwd: Path | None, deadline: float
-    ) -> tuple[int, bytes, bytes]:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        self,
+        cmd: list[str],
+        stdin: bytes,
+        cwd: Path | None,
+        deadline: float,
+        env: dict[str, str],
+        who: str,
+        *,
+        image: bool = False,
+    ) -> process.Finished | str:
+        """Run one child; its result, or why it could not run (raises :class:`_Timeout`).
+
+        ``image``: stdout is the product, kept whole up to :data:`MAX_OUTPUT_BYTES`
+        (past that the run fails); otherwise at most 64 KiB of it is kept, as of stderr.
+        """
+        if deadline - time.monotonic() <= 0:
             raise _Timeout
         self.stats.add(launches=1)
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8"}
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=cwd,
-            env=env,
-            start_new_session=True,  # a process group, so a timeout kills its children too
-        )
         try:
-            stdout, stderr = proc.communicate(stdin, timeout=remaining)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            raise _Timeout from None
-        return proc.returncode, stdout, stderr
+            return process.run(
+                cmd,
+                stdin,
+                deadline=deadline,
+                cwd=cwd,
+                env=env,
+                stdout_limit=MAX_OUTPUT_BYTES if image else process.STREAM_LIMIT,
+                strict_stdout=image,
+                cancel=self._cancel,
+            )
+        except process.Timeout as exc:
+            raise _Timeout(_detail(exc.stderr.text(), exc, who)) from None
+        except process.OutputTooLarge:
+            return f"Graphviz's output is larger than {_size(MAX_OUTPUT_BYTES)}"
+        except OSError as exc:
+            return f"cannot run {cmd[0]}: {exc}"
+
+
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):.4g} MiB"
+    if count >= 1024:
+        return f"{count / 1024:.4g} KiB"
+    return f"{count} bytes"
+
+
+def _clip(line: str, chars: int = LINE_CHARS) -> str:
+    return line if len(line) <= chars else line[: chars - 1] + "\u2026"
 
 
 def _tail(text: str, lines: int = TRACEBACK_LINES) -> str:
-    kept = [ln for ln in text.rstrip().splitlines()]
+    kept = [_clip(ln) for ln in text.rstrip().splitlines()]
     return "\n".join(kept[-lines:])
+
+
+def _detail(text: str, done: process.Finished | process.Timeout, who: str) -> str:
+    """The last lines of ``text``, then a note for each stream that was cut short."""
+    notes = [
+        f"({who} wrote {_size(stream.total)} to {name}; only the first and last "
+        f"{_size(stream.limit // 2)} were kept, the rest was dropped)"
+        for name, stream in (("stdout", done.stdout), ("stderr", done.stderr))
+        if stream.dropped
+    ]
+    return "\n".join([_tail(text), *notes]).strip("\n")
+
+
+def _killed_line(stderr: str, code: int) -> str:
+    """``was killed by signal SIGKILL``: the code's process, or the runner itself."""
+    if code < 0:
+        try:
+            return f"was killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    lines = [ln.strip() for ln in stderr.strip().splitlines() if ln.strip()]
+    last = lines[-1] if lines else "killed by a signal"
+    return f"was {_clip(last)}"
 
 
 def _exception_line(stderr: str) -> str:
@@ -357,7 +459,7 @@ def _exception_line(stderr: str) -> str:
     lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
     if not lines:
         return "failed without a message"
-    last = lines[-1].strip()
+    last = _clip(lines[-1].strip())
     if last.startswith("SyntaxError") or last.startswith("IndentationError"):
         return f"has a syntax error: {last}"
     return f"raised {last}"

@@ -7,23 +7,99 @@ never runs inside MkDocs. ``Diagram`` is patched so that leaving
 and opening a viewer; the parent renders that source to SVG and PNG itself
 (one pass each, so the PNG's dpi does not inflate the SVG).
 
+On Linux this process first makes itself a *subreaper* and runs the code in
+a forked child: every process the code starts, even one that detaches into a
+session of its own, stays below this one, and is killed when the code is done
+(or, on a timeout, by the parent, which walks the same tree). Both processes
+also die with their parent.
+
 Exit status: 0 with OUT.dot written; 1 when the code raised (traceback on
-stderr); 3 when it drew no diagram or more than one. This file imports only
+stderr); 3 when it drew no diagram or more than one; 4 when the code's
+process was killed by a signal (the signal on stderr). This file imports only
 the standard library and ``diagrams``, so it starts fast and does not depend
 on masthead being importable in the child.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 from typing import Any
 
 NO_DIAGRAM = 3
+KILLED = 4
 
 # Graphviz's page padding that ``diagrams`` sets (2 inches on every side) is
 # trimmed to this; an author's own ``graph_attr={"pad": ...}`` still wins.
 PAD_INCHES = "0.25"
+
+_PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _prctl(option: int, value: int) -> bool:
+    """Linux's prctl(2); False where there is none or it fails."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(option, value, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def children(pid: int) -> list[int]:
+    """The pids of the children of ``pid`` (Linux ``/proc``; empty elsewhere)."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    found: list[int] = []
+    listed = False
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", encoding="ascii") as fh:
+                found += [int(word) for word in fh.read().split()]
+            listed = True
+        except (OSError, ValueError):
+            continue
+    if listed:
+        return found
+    # A kernel without /proc/PID/task/TID/children: every process's parent.
+    return [child for child, parent in _parents().items() if parent == pid]
+
+
+def _parents() -> dict[int, int]:
+    out: dict[int, int] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            out[int(name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return out
+
+
+def _kill_children() -> None:
+    """Kill every process below this one (a subreaper: orphans come back here)."""
+    me = os.getpid()
+    for _ in range(1000):
+        found = children(me)
+        if not found:
+            return
+        for pid in found:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in found:
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
 
 
 def _install_capture(found: list[str]) -> None:
@@ -46,7 +122,8 @@ def _install_capture(found: list[str]) -> None:
     diagrams.Diagram.__exit__ = leave
 
 
-def main(argv: list[str]) -> int:
+def run_code(argv: list[str]) -> int:
+    """Run the author's code from stdin; write its one diagram's DOT to ``argv[1]``."""
     out_path, label = argv[1], argv[2]
     code = sys.stdin.read()
     found: list[str] = []
@@ -79,6 +156,47 @@ def main(argv: list[str]) -> int:
         fh.write(found[0])
     os.replace(tmp, out_path)
     return 0
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+
+
+def main(argv: list[str]) -> int:
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if not _prctl(_PR_SET_CHILD_SUBREAPER, 1):
+        return run_code(argv)  # no subreaper here: the parent's process group kill must do
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            status = run_code(argv)
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            _flush()
+            os._exit(status)
+    while True:
+        try:
+            _, wait_status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:  # pragma: no cover - Python retries waitpid itself
+            continue
+    _kill_children()
+    code = os.waitstatus_to_exitcode(wait_status)
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
+        print(f"killed by signal {name}", file=sys.stderr)
+        return KILLED
+    return code
 
 
 if __name__ == "__main__":

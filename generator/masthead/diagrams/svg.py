@@ -52,6 +52,10 @@ class FinishedSvg:
     """The image files embedded, each once."""
 
 
+MAX_ICON_BYTES = 16 * 1024 * 1024
+"""The largest image file a diagram may embed."""
+
+
 def data_uri(path: Path) -> str:
     """``data:`` URI of the image file ``path`` (type from its suffix)."""
     mime = MIME_TYPES.get(path.suffix.lower())
@@ -75,6 +79,12 @@ def _image_path(href: str, base_dir: Path | None) -> Path:
         path = base_dir / path
     if not path.is_file():
         raise SvgError(f"icon file {Path(raw).name!r} not found (looked for it next to the code)")
+    if path.stat().st_size > MAX_ICON_BYTES:
+        mib = 1024 * 1024
+        limit = (
+            f"{MAX_ICON_BYTES // mib} MiB" if mib <= MAX_ICON_BYTES else f"{MAX_ICON_BYTES} bytes"
+        )
+        raise SvgError(f"icon file {Path(raw).name!r} is larger than {limit}")
     return path
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from .. import process
 from ..errors import MastheadError
 
 INSTALL_GRAPHVIZ = (
@@ -17,6 +18,10 @@ INSTALL_GRAPHVIZ = (
     "'sudo dnf install graphviz' (Fedora), 'brew install graphviz' (macOS), or see "
     "https://graphviz.org/download/ -- then build again."
 )
+
+
+VERSION_TIMEOUT = 30.0
+"""Seconds ``dot -V`` may take."""
 
 
 class GraphvizMissing(MastheadError):
@@ -43,12 +48,20 @@ def find_toolchain(dot: str = "dot", python: str | None = None) -> Toolchain:
     if found is None or not Path(found).is_file():
         raise GraphvizMissing(INSTALL_GRAPHVIZ)
     try:
-        proc = subprocess.run(
-            [found, "-V"], capture_output=True, text=True, timeout=30, check=False
+        # Bounded output, a deadline for everything it starts, no secrets in its environment.
+        proc = process.run(
+            [found, "-V"],
+            b"",
+            deadline=time.monotonic() + VERSION_TIMEOUT,
+            env=process.child_environment(graphviz=True),
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except process.Timeout:
+        raise GraphvizMissing(
+            f"{INSTALL_GRAPHVIZ} ('{found} -V' did not answer within {VERSION_TIMEOUT:g} s)"
+        ) from None
+    except OSError as exc:
         raise GraphvizMissing(f"{INSTALL_GRAPHVIZ} ('{found} -V' failed: {exc})") from exc
-    version = (proc.stderr or proc.stdout).strip()
+    version = (proc.stderr.text() or proc.stdout.text()).strip()
     if proc.returncode != 0 or "graphviz" not in version.lower():
         raise GraphvizMissing(f"{INSTALL_GRAPHVIZ} ('{found} -V' said: {version[:200]})")
     try:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from .. import process
 from .imagesize import image_size
 
 SCALE = 2
@@ -52,18 +53,27 @@ def rasterise(svg: Path, *, tool: str) -> Raster | None:
     """
     png = svg.with_name(svg.name + ".png")
     partial_png = png.with_name(f".{png.name}.{os.getpid()}.tmp")
+    command = [
+        tool,
+        "--zoom",
+        str(SCALE),
+        "--format",
+        "png",
+        "--output",
+        str(partial_png),
+        str(svg),
+    ]
     try:
-        done = subprocess.run(
-            [tool, "--zoom", str(SCALE), "--format", "png", "--output", str(partial_png), str(svg)],
-            capture_output=True,
-            timeout=TIMEOUT,
-            check=False,
+        # Bounded like a diagram's own tools: one deadline, capped output, and an
+        # allow-listed environment (no API key or SMTP password).
+        done = process.run(
+            command, b"", deadline=time.monotonic() + TIMEOUT, env=process.child_environment()
         )
         size = image_size(partial_png) if done.returncode == 0 else None
         if size is None:
             return None
         os.replace(partial_png, png)
-    except (OSError, subprocess.TimeoutExpired):
+    except (OSError, process.Timeout, process.Cancelled, process.OutputTooLarge):
         return None
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -21,3 +21,7 @@ class DiagramsConfig(Config):
 
     graphviz = c.Type(str, default="dot")
     """Graphviz's ``dot`` program: a name looked up on PATH, or an absolute path."""
+
+    env = c.ListOfItems(c.Type(str), default=[])
+    """Names of environment variables a diagram's processes also get (its code and
+    Graphviz); they see only PATH, HOME, the locale, TMPDIR and the Python path otherwise."""

@@ -92,13 +92,21 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
                 f"masthead/diagrams: cache_dir {self.config.cache_dir!r} lies inside docs_dir; "
                 "expected a folder outside it (mkdocs serve would rebuild forever)"
             )
-        settings = (cache_dir, float(self.config.timeout), self.config.jobs, self.config.graphviz)
+        env = tuple(self.config.env)
+        settings = (
+            cache_dir,
+            float(self.config.timeout),
+            self.config.jobs,
+            self.config.graphviz,
+            env,
+        )
         if self.renderer is None or settings != self._settings:
             self.renderer = Renderer(
                 cache_dir,
                 timeout=float(self.config.timeout),
                 jobs=self.config.jobs or None,
                 dot=self.config.graphviz,
+                env=env,
             )
             self._settings = settings
         self._page_fences, self._used_fences = {}, set()
