@@ -15,11 +15,11 @@ import pytest
 import yaml
 
 from masthead.cli import main
-from masthead.commands.init import Options, apply, author_id, avatar_png, plan
 from masthead.errors import display_path
 from masthead.frontmatter import split
 from masthead.reading.lock import load_lock
 from masthead.reading.sources import parse_sources
+from masthead.scaffold import Options, apply, author_id, avatar_png, plan
 
 from .support import REPO, build_site, fetch_text, masthead_serve, wait_until
 

@@ -36,7 +36,7 @@ def atomic_write(path: str | Path, data: str | bytes, *, encoding: str = "utf-8"
     return target
 
 
-def write_new(path: str | Path, data: str, *, encoding: str = "utf-8") -> Path:
+def write_new(path: str | Path, data: str | bytes, *, encoding: str = "utf-8") -> Path:
     """Create ``path`` atomically, refusing to overwrite an existing file.
 
     Raises :class:`FileExistsError` when ``path`` exists (checked again at the
@@ -49,7 +49,7 @@ def write_new(path: str | Path, data: str, *, encoding: str = "utf-8") -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode(encoding))
+            fh.write(data.encode(encoding) if isinstance(data, str) else data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)

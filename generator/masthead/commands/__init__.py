@@ -7,10 +7,19 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 SubParsers = Any  # argparse._SubParsersAction, which is private
 """The object ``register(subparsers)`` receives."""
+
+
+def day(text: str) -> date:
+    """An argparse type: a date like 2022-12-31."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a date like 2022-12-31, got {text!r}") from exc
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:

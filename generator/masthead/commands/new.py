@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..content import Period
 from ..errors import ConfigError, MastheadError, display_path
-from . import SubParsers, add_config_option, quiet_mkdocs
+from . import SubParsers, add_config_option, day, quiet_mkdocs
 
 if TYPE_CHECKING:
     from ..publication import Publication
@@ -32,18 +32,11 @@ def _period(kind: str) -> Callable[[str], Period]:
     return parse
 
 
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a date like 2022-12-31, got {text!r}") from exc
-
-
 def _common(parser: argparse.ArgumentParser) -> None:
     add_config_option(parser)
     parser.add_argument(
         "--date",
-        type=_day,
+        type=day,
         metavar="YYYY-MM-DD",
         help="publication date in the front matter (default: the day after the period)",
     )
@@ -117,7 +110,7 @@ def register(sub: SubParsers) -> None:
         "--blog", metavar="NAME", help="blog_dir of the blog (default: the posts blog)"
     )
     add_config_option(post)
-    post.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="date (default: today)")
+    post.add_argument("--date", type=day, metavar="YYYY-MM-DD", help="date (default: today)")
     post.add_argument("--author", metavar="ID", help="author id from .authors.yml")
     post.add_argument(
         "--stdout", action="store_true", help="print the draft instead of writing a file"
