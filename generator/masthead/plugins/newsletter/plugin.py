@@ -11,12 +11,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +70,6 @@ from .config import NewsletterPluginConfig
 
 log = logging.getLogger("mkdocs.plugins.masthead.newsletter")
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n.*?^(?:---|\.\.\.)[ \t]*$\r?\n?", re.DOTALL | re.M)
 _OUR_FENCES = re.compile(r"^\s*(?:`{3,}|~{3,})\s*\{?\s*\.?(?:posts|tweet|video)\b", re.MULTILINE)
 _FIRST_H1 = re.compile(r"^\s*<h1\b[^>]*>.*?</h1>", re.DOTALL)
 
@@ -143,6 +141,8 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         self.letters: dict[str, Newsletter] = {}
         self.issues: dict[str, Issue] = {}
         """src_uri of each issue page -> the issue, parsed once per build."""
+        self.loaded: dict[str, Post] = {}
+        """src_uri of each post -> the post as its file says, read once per build (on_pre_build)."""
         self.post_blog: dict[str, str] = {}
         """src_uri of each post -> blog_dir of its instance."""
         self.files: Files | None = None
@@ -197,6 +197,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         if not self.config.enabled or self.publication is None:
             return
         problems: list[str] = []
+        self.loaded = {}
         for instance in self.publication.blogs:
             plugin = self.blogs.get(instance.blog_dir)
             check = plugin is not None and bool(plugin.config.authors)
@@ -208,6 +209,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
                 except MastheadError as exc:
                     problems.append(str(exc))
                     continue
+                self.loaded[post.path.as_posix()] = post
                 if check:
                     problems += self._unknown_authors(path, post, instance, known)
         if problems:
@@ -472,33 +474,32 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         )
 
     def _as_post(self, page: Page) -> Post:
-        """A post as ```posts lists it, from its source file (not from the page, whose
-        Markdown and title change as the build goes), so the list is the same on
-        every page."""
-        meta = page.meta
-        markdown = page.markdown or ""
-        if page.file.abs_src_path:
-            with contextlib.suppress(OSError):
-                text = Path(page.file.abs_src_path).read_text(encoding="utf-8-sig")
-                # the body only: the front matter is already parsed (page.meta)
-                markdown = _FRONT_MATTER.sub("", text, count=1)
-        title = meta.get("title")
-        if not isinstance(title, str) or not title.strip():
-            title = first_heading(markdown) or title_from_file_name(page.file.name)
-        tags = meta.get("tags") or []
-        return Post(
-            path=Path(page.file.src_uri),
-            title=title.strip(),
+        """A post as ```posts lists it: its title, excerpt and body as read from its file in
+        on_pre_build (not from the page, whose Markdown and title change as the build goes,
+        so the list is the same on every page), and where Material filed it."""
+        tags = page.meta.get("tags") or []
+        found = self.loaded.get(page.file.src_uri)
+        if found is None:  # a post another plugin added: from the page itself
+            markdown = page.markdown or ""
+            found = Post(
+                path=Path(page.file.src_uri),
+                title=str(page.meta.get("title") or _markdown_title(page, markdown)).strip(),
+                date=as_utc(page.config.date.created),  # type: ignore[attr-defined]
+                slug=page.file.name,
+                url=page.url,
+                excerpt=split_excerpt(markdown),
+                body=markdown,
+                meta=dict(page.meta),
+            )
+        return replace(
+            found,
             date=as_utc(page.config.date.created),  # type: ignore[attr-defined]
             slug=page.file.name,
             url=page.url,
-            excerpt=split_excerpt(markdown),
-            body=markdown,
             categories=tuple(str(c) for c in page.config.categories),  # type: ignore[attr-defined]
             tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
             authors=tuple(str(a) for a in page.config.authors),  # type: ignore[attr-defined]
             draft=bool(page.config.draft),  # type: ignore[attr-defined]
-            meta=dict(meta),
         )
 
     def _teaser(self, page: Page) -> Teaser:
