@@ -140,3 +140,49 @@ def test_the_project_needs_its_config_file(
     assert main(["new", "post", "Hello", "-f", str(tmp_path / "nope.yml")]) == 1
     err = capsys.readouterr().err
     assert "nope.yml: no such file" in err and "masthead init" in err
+
+
+def test_fences_can_be_renamed_so_a_page_may_use_diagram_for_mermaid(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _edit(
+        project / "mkdocs.yml",
+        "  - masthead/diagrams\n",
+        "  - masthead/diagrams:\n      diagram_fence: diagrams-py\n",
+    )
+    _edit(
+        project / "mkdocs.yml",
+        "  - masthead/reading\n",
+        "  - masthead/reading:\n      reading_fence: links\n",
+    )
+    _edit(
+        project / "mkdocs.yml",
+        "      blog: blog\n",
+        "      blog: blog\n      posts_fence: post-list\n",
+    )
+    content = project / "content"
+    for page in content.rglob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        renamed = (
+            text.replace("```diagram", "```diagrams-py")
+            .replace("```reading", "```links")
+            .replace("```posts", "```post-list")
+        )
+        if renamed != text:
+            page.write_text(renamed, encoding="utf-8")
+    about = content / "about.md"
+    about.write_text(
+        about.read_text(encoding="utf-8") + "\n```diagram\ngraph TD; A-->B\n```\n", encoding="utf-8"
+    )
+    site = build_site(project)
+    page = (site / "about" / "index.html").read_text(encoding="utf-8")
+    assert "graph TD; A--&gt;B" in page  # left to whoever owns ```diagram here
+    posts = list((site / "blog" / "2022").rglob("index.html"))
+    assert any('<figure class="mh-diagram' in p.read_text(encoding="utf-8") for p in posts)
+    december = next((site / "newsletter" / "2022" / "12").glob("*/index.html"))
+    assert 'class="mh-reading' in december.read_text(encoding="utf-8")
+    assert 'class="mh-posts' in (site / "index.html").read_text(encoding="utf-8")
+    # The monthly scaffold writes the renamed reading fence.
+    capsys.readouterr()
+    assert main(["new", "monthly", "2023-01", "--stdout", "-f", str(project / "mkdocs.yml")]) == 0
+    assert "```links\nissue: 2023-01\n```" in capsys.readouterr().out

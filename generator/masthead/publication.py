@@ -89,6 +89,8 @@ class Publication:
     newsletters: tuple[Newsletter, ...] = field(default=())
     lock_dir: Path = Path("reading")
     """Folder of the reading locks and of feeds.yml (``masthead/reading: lock_dir``)."""
+    reading_fence: str = "reading"
+    """The name of the reading-list fence (``masthead/reading: reading_fence``)."""
     email_dir: Path = Path("build/email")
     """Where the email issues are written (``masthead/email: output_dir``)."""
     site_author: str = ""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ from .cache import Rendered
 from .render import DiagramSource, Kind, normalize_code
 
 FENCES: dict[str, Kind] = {"diagram": "python", "dot": "dot"}
+"""The default fence names and what each holds (the plugin's ``diagram_fence`` and
+``dot_fence`` options rename them)."""
 OPTIONS = ("alt", "caption", "src")
 ASSET_DIR = "assets/masthead/diagrams"
 """Where the SVG and PNG files go, relative to site_dir."""
@@ -108,8 +111,9 @@ def _parse_options(rest: str) -> FenceOptions:
     return options_from(raw)
 
 
-def scan_fences(text: str) -> list[FoundFence]:
-    """The diagram fences of a page's source ``text`` (front matter included, for line numbers).
+def scan_fences(text: str, fences: Mapping[str, Kind] = FENCES) -> list[FoundFence]:
+    """The diagram fences (named as in ``fences``) of a page's source ``text`` (front matter
+    included, for line numbers).
 
     Mirrors superfences closely enough to collect diagrams for one parallel
     render before the pages are converted; a fence this misses (in a block
@@ -131,7 +135,7 @@ def scan_fences(text: str) -> list[FoundFence]:
             line = lines[j]
             body.append(line[len(indent) :] if line.startswith(indent) else line.lstrip())
             j += 1
-        if match["lang"] in FENCES:
+        if match["lang"] in fences:
             found.append(
                 FoundFence(match["lang"], i + 1, "\n".join(body), _parse_options(match["rest"]))
             )
@@ -157,7 +161,13 @@ def resolve_src(src: str, docs_dir: Path) -> Path:
 
 
 def source_for(
-    language: str, code: str, options: FenceOptions, *, docs_dir: Path, page_dir: Path
+    language: str,
+    code: str,
+    options: FenceOptions,
+    *,
+    docs_dir: Path,
+    page_dir: Path,
+    fences: Mapping[str, Kind] = FENCES,
 ) -> DiagramSource:
     """The :class:`DiagramSource` a fence stands for (reads its ``src=`` file).
 
@@ -168,7 +178,7 @@ def source_for(
             f"unknown option(s) {', '.join(options.unknown)} on the ```{language} fence; "
             f"expected {', '.join(OPTIONS)}"
         )
-    kind = FENCES[language]
+    kind = fences[language]
     if options.src:
         if normalize_code(code).strip():
             raise MastheadError(

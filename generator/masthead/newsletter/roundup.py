@@ -126,8 +126,8 @@ def _sections(
     return out
 
 
-def _reading_block(issue: str) -> str:
-    return f"```reading\nissue: {issue}\n```\n"
+def _reading_block(issue: str, fence: str = "reading") -> str:
+    return f"```{fence}\nissue: {issue}\n```\n"
 
 
 def _common_author(posts: Sequence[Post], fallback: str | None) -> str | None:
@@ -150,6 +150,7 @@ def monthly_text(
     published: date,
     author: str | None,
     category_order: Sequence[str] = (),
+    reading_fence: str = "reading",
 ) -> str:
     """The Markdown of a draft monthly roundup of ``posts`` (already those of ``period``)."""
     if period.month is None:
@@ -196,7 +197,7 @@ def monthly_text(
         + "\n",
         *_sections(groups, issue_path, dated=True),
         f"## What I was reading in {month}\n",
-        _reading_block(str(period)),
+        _reading_block(str(period), reading_fence),
         "## Wrapping up\n",
         "*(Plans for next month, and a call to share this issue or to sponsor.)*\n",
     ]
@@ -213,6 +214,7 @@ def annual_text(
     author: str | None,
     reading_issues: Sequence[str],
     category_order: Sequence[str] = (),
+    reading_fence: str = "reading",
 ) -> str:
     """The Markdown of a draft yearly recap of ``posts`` (already those of ``year``)."""
     groups = group_by_category(posts, category_order)
@@ -236,7 +238,7 @@ def annual_text(
             ("draft", "true"),
         ]
     )
-    reading = [_reading_block(issue) for issue in reading_issues]
+    reading = [_reading_block(issue, reading_fence) for issue in reading_issues]
     body = [
         f"# {title}\n",
         f"Hi, and welcome to the {year} recap of {newsletter.title}! "
@@ -322,6 +324,7 @@ def scaffold_monthly(
         published=published or _day_after(period),
         author=author or _common_author(posts, _authors_fallback(site, site.posts_blog)),
         category_order=blog.categories_allowed,
+        reading_fence=site.reading_fence,
     )
     ordered = tuple(
         p for _, group in group_by_category(posts, blog.categories_allowed) for p in group
@@ -364,6 +367,7 @@ def scaffold_annual(
         author=author or _common_author(posts, _authors_fallback(site, site.posts_blog)),
         reading_issues=reading_issues_for_year(site, year),
         category_order=blog.categories_allowed,
+        reading_fence=site.reading_fence,
     )
     ordered = tuple(
         p for _, group in group_by_category(posts, blog.categories_allowed) for p in group

@@ -211,6 +211,7 @@ def read_publication(config: MkDocsConfig) -> Publication:
         posts_blog=posts_blog,
         newsletters=tuple(_newsletters(config, options, blogs, posts_blog)),
         lock_dir=(docs_dir / lock_dir).resolve(),
+        reading_fence=str(reading.reading_fence) if reading is not None else "reading",
         email_dir=(root / output_dir).resolve(),
         site_author=str(config.site_author or ""),
         site_description=str(config.site_description or ""),

@@ -25,3 +25,10 @@ class DiagramsConfig(Config):
     env = c.ListOfItems(c.Type(str), default=[])
     """Names of environment variables a diagram's processes also get (its code and
     Graphviz); they see only PATH, HOME, the locale, TMPDIR and the Python path otherwise."""
+
+    diagram_fence = c.Type(str, default="diagram")
+    """Name of the fence holding Python code that uses the diagrams package (rename it when
+    your pages use ```diagram for something else, e.g. Mermaid)."""
+
+    dot_fence = c.Type(str, default="dot")
+    """Name of the fence holding a Graphviz DOT graph."""

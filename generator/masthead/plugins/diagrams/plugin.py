@@ -35,6 +35,7 @@ from ...diagrams.fence import (
     FENCES,
     FenceOptions,
     FoundFence,
+    Kind,
     figure_html,
     options_from,
     resolve_src,
@@ -56,6 +57,8 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
     """Diagrams from code (``diagrams`` or DOT), rendered in child processes and cached."""
 
     def __init__(self) -> None:
+        self.fences: dict[str, Kind] = dict(FENCES)
+        """Fence name -> what it holds, as configured (diagram_fence, dot_fence)."""
         self.serving = False
         self.renderer: Renderer | None = None
         self._settings: tuple[Any, ...] = ()
@@ -82,7 +85,16 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         use_theme(config, "masthead/diagrams")
-        for name in FENCES:
+        self.fences = {
+            str(self.config.diagram_fence): FENCES["diagram"],
+            str(self.config.dot_fence): FENCES["dot"],
+        }
+        if len(self.fences) < 2:
+            raise PluginError(
+                "masthead/diagrams: diagram_fence and dot_fence name the same fence "
+                f"{self.config.diagram_fence!r}; expected two names"
+            )
+        for name in self.fences:
             register_fence(config, name, self._format, validator=validate)
         project = Path(config.config_file_path or ".").resolve().parent
         self._docs_dir = Path(config.docs_dir)
@@ -123,7 +135,7 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
                 text = file.content_string
             except (OSError, UnicodeDecodeError):
                 continue  # MkDocs reports unreadable pages itself
-            found = scan_fences(text)
+            found = scan_fences(text, self.fences)
             self._page_fences[file.src_uri] = found
             page_dir = Path(file.abs_src_path or self._docs_dir).parent
             for fence in found:
@@ -134,6 +146,7 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
                         fence.options,
                         docs_dir=self._docs_dir,
                         page_dir=page_dir,
+                        fences=self.fences,
                     )
                 except MastheadError:
                     continue  # the formatter reports it with the page and line
@@ -278,7 +291,9 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
             else self._docs_dir
         )
         try:
-            source = source_for(language, src, opts, docs_dir=self._docs_dir, page_dir=page_dir)
+            source = source_for(
+                language, src, opts, docs_dir=self._docs_dir, page_dir=page_dir, fences=self.fences
+            )
         except MastheadError as exc:
             return self._fail(language, where, f"is invalid: {exc.message}")
         if self._missing is not None:

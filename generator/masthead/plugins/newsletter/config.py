@@ -86,3 +86,10 @@ class NewsletterPluginConfig(base.Config):
     """How many other issues "Read more from <author>" lists."""
     share = c.ListOfItems(c.Choice(SHARE_TARGETS), default=list(SHARE_TARGETS))
     """Share links under posts and issues, in this order."""
+    posts_fence = c.Type(str, default="posts")
+    """Name of the fence that lists posts (rename it when your pages use it for something
+    else)."""
+    tweet_fence = c.Type(str, default="tweet")
+    """Name of the fence of a tweet card."""
+    video_fence = c.Type(str, default="video")
+    """Name of the fence of a video card."""

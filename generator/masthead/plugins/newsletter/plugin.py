@@ -70,7 +70,6 @@ from .config import NewsletterPluginConfig
 
 log = logging.getLogger("mkdocs.plugins.masthead.newsletter")
 
-_OUR_FENCES = re.compile(r"^\s*(?:`{3,}|~{3,})\s*\{?\s*\.?(?:posts|tweet|video)\b", re.MULTILINE)
 _FIRST_H1 = re.compile(r"^\s*<h1\b[^>]*>.*?</h1>", re.DOTALL)
 
 
@@ -155,6 +154,8 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         self.pool: dict[str, list[Post]] = {}
         """Per blog_dir, what ```posts lists; made on the first fence of a build."""
         self.selections: dict[str, tuple[posts_fence.PostsQuery, list[tuple[str, Post]]]] = {}
+        self._our_fences = re.compile(r"(?!)")
+        """Matches an opener of one of the plugin's fences (set in on_config)."""
         """Per ```posts source: its query and the posts it lists, for this build."""
 
     # -- configuration -----------------------------------------------------------------
@@ -184,10 +185,22 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
             if isinstance(plugin, BlogPlugin) and plugin.config.enabled:
                 self.blogs[posixpath.normpath(plugin.config.blog_dir)] = plugin
         self.letters = {n.blog_dir: n for n in self.publication.newsletters}
+        names = self.fence_names
+        if len(set(names.values())) < len(names):
+            raise PluginError(
+                f"masthead/newsletter: posts_fence, tweet_fence and video_fence must differ; "
+                f"got {', '.join(names.values())}"
+            )
+        self._our_fences = re.compile(
+            r"^\s*(?:`{3,}|~{3,})\s*\{?\s*\.?(?:"
+            + "|".join(re.escape(n) for n in names.values())
+            + r")\b",
+            re.MULTILINE,
+        )
         no_options = accept_options()
-        register_fence(config, "posts", self._posts_fence, validator=no_options)
-        register_fence(config, "tweet", self._tweet_fence, validator=no_options)
-        register_fence(config, "video", self._video_fence, validator=no_options)
+        register_fence(config, names["posts"], self._posts_fence, validator=no_options)
+        register_fence(config, names["tweet"], self._tweet_fence, validator=no_options)
+        register_fence(config, names["video"], self._video_fence, validator=no_options)
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
@@ -323,7 +336,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         # Line numbers (for errors) need the source file: read it only for pages with
         # one of these fences, or issues (whose front matter is validated).
         text = enter_page(
-            page, markdown, need_source=is_issue or bool(_OUR_FENCES.search(markdown))
+            page, markdown, need_source=is_issue or bool(self._our_fences.search(markdown))
         )
         if is_issue and blog_dir is not None:
             try:
@@ -340,6 +353,15 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
     @property
     def _posts_blog(self) -> str:
         return self.publication.posts_blog if self.publication else str(self.config.blog)
+
+    @property
+    def fence_names(self) -> dict[str, str]:
+        """What each fence of the plugin is called on this site."""
+        return {
+            "posts": str(self.config.posts_fence),
+            "tweet": str(self.config.tweet_fence),
+            "video": str(self.config.video_fence),
+        }
 
     def issue_of(self, page: Page) -> Issue | None:
         """The newsletter issue ``page`` is (parsed once, in on_page_markdown), or ``None``."""
@@ -406,13 +428,14 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         md: Any,
         **kwargs: Any,
     ) -> str:
-        if (problem := unknown_options("tweet", options)) is not None:
-            return self._fence_error("tweet", source, cards.CardError(problem, 0))
+        name = self.fence_names["tweet"]
+        if (problem := unknown_options(name, options)) is not None:
+            return self._fence_error(name, source, cards.CardError(problem, 0))
         page_url, page_src = self._where_rendered(md)
         try:
             tweet = cards.parse_tweet(source, page_src=page_src, docs_dir=self.docs_dir)
         except cards.CardError as err:
-            return self._fence_error("tweet", source, err)
+            return self._fence_error(self.fence_names["tweet"], source, err)
         return cards.tweet_html(
             cards.in_site(tweet, self._site_path), self._image_url_from(page_url)
         )
@@ -426,13 +449,14 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         md: Any,
         **kwargs: Any,
     ) -> str:
-        if (problem := unknown_options("video", options)) is not None:
-            return self._fence_error("video", source, cards.CardError(problem, 0))
+        name = self.fence_names["video"]
+        if (problem := unknown_options(name, options)) is not None:
+            return self._fence_error(name, source, cards.CardError(problem, 0))
         page_url, page_src = self._where_rendered(md)
         try:
             video = cards.parse_video(source, page_src=page_src, docs_dir=self.docs_dir)
         except cards.CardError as err:
-            return self._fence_error("video", source, err)
+            return self._fence_error(self.fence_names["video"], source, err)
         return cards.video_html(
             cards.in_site(video, self._site_path), self._image_url_from(page_url)
         )
@@ -446,8 +470,9 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         md: Any,
         **kwargs: Any,
     ) -> str:
-        if (problem := unknown_options("posts", options)) is not None:
-            return self._fence_error("posts", source, cards.CardError(problem, 0))
+        name = self.fence_names["posts"]
+        if (problem := unknown_options(name, options)) is not None:
+            return self._fence_error(name, source, cards.CardError(problem, 0))
         # Material renders an issue's Markdown again for each index page that shows
         # its excerpt: the same fence is parsed and filtered once per build.
         if source not in self.selections:
@@ -456,7 +481,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
                     source, default_blog=self._posts_blog, blogs=list(self.blogs)
                 )
             except cards.CardError as err:
-                return self._fence_error("posts", source, err)
+                return self._fence_error(self.fence_names["posts"], source, err)
             if not self.pool:
                 self.pool = {
                     blog_dir: [self._as_post(p) for p in plugin.blog.posts]

@@ -14,3 +14,6 @@ class ReadingConfig(Config):
 
     require_picks = c.Type(bool, default=True)
     """A fence whose reading list has no picked entry is an error (false: an empty section)."""
+
+    reading_fence = c.Type(str, default="reading")
+    """Name of the fence that shows an issue's reading list."""

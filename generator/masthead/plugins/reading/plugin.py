@@ -64,6 +64,8 @@ class ReadingPlugin(PageErrors, BasePlugin[ReadingConfig]):
         self.docs_dir = Path("content")
         self.lock_dir = Path("content/reading")
         self.page_src = ""
+        self.fence = "reading"
+        """The name of the fence on this site (reading_fence)."""
         self.errors: list[str] = []
         self._locks: dict[Path, tuple[float, ReadingLock]] = {}
         self._md_settings: tuple[list[Any], dict[str, Any]] = ([], {})
@@ -79,7 +81,8 @@ class ReadingPlugin(PageErrors, BasePlugin[ReadingConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         use_theme(config, self.plugin_name)
-        register_fence(config, "reading", self._format, validator=accept_options())
+        self.fence = str(self.config.reading_fence)
+        register_fence(config, self.fence, self._format, validator=accept_options())
         self.docs_dir = Path(config.docs_dir)
         try:
             self.lock_dir = publication_of(config).lock_dir
@@ -116,15 +119,15 @@ class ReadingPlugin(PageErrors, BasePlugin[ReadingConfig]):
     ) -> str | None:
         self.page_src = page.file.src_uri
         self.errors = []
-        enter_page(page, markdown, need_source="reading" in markdown)
+        enter_page(page, markdown, need_source=self.fence in markdown)
         return markdown
 
     # -- the fence --------------------------------------------------------------------
 
     def _fail(self, source: str, message: str, line: int | None = None) -> str:
-        opener = fence_line(current_page.get(), "reading", source)
+        opener = fence_line(current_page.get(), self.fence, source)
         where = self._where(opener + line if opener and line else opener)
-        text = f"{where}: the ```reading fence: {message}"
+        text = f"{where}: the ```{self.fence} fence: {message}"
         self.errors.append(text)
         return error_box("Reading list", text)
 
@@ -157,7 +160,7 @@ class ReadingPlugin(PageErrors, BasePlugin[ReadingConfig]):
         md: Any,
         **kwargs: Any,
     ) -> str:
-        if (problem := unknown_options("reading", options)) is not None:
+        if (problem := unknown_options(self.fence, options)) is not None:
             return self._fail(source, problem)
         try:
             fence = parse_fence(source)
