@@ -2,8 +2,9 @@
 
 The work is in :mod:`masthead.email`. Here:
 
-- ``on_startup`` notes ``mkdocs serve``: emails are written by builds only
-  (a served site_dir is a temporary folder).
+- ``on_startup`` notes ``mkdocs serve``: emails are written to output_dir by
+  builds only; under serve each issue's email is served beside the site
+  (``_email/<slug>/``), linked from its page and made again on every save.
 - ``on_post_page`` takes each newsletter issue's final page content
   (``page.content``, after every other plugin changed it) and renders its email.
 - ``on_post_build`` writes ``<output_dir>/<issue-slug>/`` for each issue, once
@@ -12,6 +13,7 @@ The work is in :mod:`masthead.email`. Here:
 
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
@@ -23,7 +25,9 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 
+from ..._io import atomic_write
 from ...email.budget import KB
 from ...email.raster import Rasterise, rasteriser
 from ...email.render import (
@@ -89,7 +93,14 @@ class EmailPlugin(BasePlugin[EmailConfig]):
 
     @property
     def active(self) -> bool:
+        """Whether the emails are written to output_dir (a build, not a serve)."""
         return bool(self.config.enabled) and not self.serving
+
+    @property
+    def previewing(self) -> bool:
+        """Under ``mkdocs serve``: each issue's email is made too, served beside the site
+        (:data:`PREVIEW_DIR`) and linked from its page, never written to output_dir."""
+        return bool(self.config.enabled) and self.serving
 
     def output_dir(self, config: MkDocsConfig) -> Path:
         return publication_of(config).email_dir
@@ -97,7 +108,9 @@ class EmailPlugin(BasePlugin[EmailConfig]):
     # Runs late, so that page.content is final (after other plugins' on_post_page).
     @event_priority(-90)
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        if not self.active or page.content is None or self.publication is None:
+        if not (self.active or self.previewing) or page.content is None:
+            return output
+        if self.publication is None:
             return output
         issue: Issue | None = self.newsletter_plugin.issue_of(page)
         if issue is None:
@@ -118,9 +131,14 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             )
         self.emails[slug] = email
         self.sources[slug] = page.file.src_uri
+        if self.previewing:
+            return _with_preview_link(output, get_relative_url(f"{PREVIEW_DIR}/{slug}/", page.url))
         return output
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.previewing:
+            self._write_previews(Path(config.site_dir))
+            return
         if not self.active:
             return
         out = self.output_dir(config)
@@ -180,6 +198,20 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             )
         return folder
 
+    def _write_previews(self, site_dir: Path) -> None:
+        """Under serve: ``<site>/_email/<slug>/`` holds the email (index.html) and its text
+        part (email.txt), made again at every rebuild, as the page links them."""
+        for slug, email in self.emails.items():
+            folder = site_dir / PREVIEW_DIR / slug
+            atomic_write(folder / "index.html", email.html)
+            atomic_write(folder / "email.txt", email.text)
+            for message in email.warnings:
+                log.info("%s: email: %s", self.sources[slug], message)
+        if self.emails:
+            log.info(
+                "masthead/email: %d email preview(s) linked from their pages", len(self.emails)
+            )
+
     def _no_sender(self, name: str) -> None:
         if name in self.unsent:
             return
@@ -233,6 +265,24 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             site_dir=Path(config.site_dir),
             rasterise=self.rasterise,
         )
+
+
+PREVIEW_DIR = "_email"
+"""Folder of the served site where ``mkdocs serve`` shows each issue's email."""
+
+_PREVIEW_LINK = (
+    '<a class="mh-email-preview" href="{href}" target="_blank" rel="noopener" '
+    'style="position:fixed;right:1rem;bottom:1rem;z-index:10;padding:.5em .9em;'
+    "border-radius:2em;background:#1a237e;color:#fff;font:600 .8rem/1.2 system-ui,sans-serif;"
+    'box-shadow:0 2px 6px rgba(0,0,0,.3)">Email preview</a>'
+)
+
+
+def _with_preview_link(output: str, href: str) -> str:
+    """The page with a link to its email preview (only ``mkdocs serve`` adds it)."""
+    link = _PREVIEW_LINK.format(href=html.escape(href))
+    head, sep, tail = output.rpartition("</body>")
+    return f"{head}{link}\n{sep}{tail}" if sep else output + link
 
 
 def _page_date(page: Page) -> datetime:
