@@ -28,6 +28,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from ..._io import atomic_write
+from ...email import inputs
 from ...email.budget import KB
 from ...email.raster import Rasterise, rasteriser
 from ...email.render import (
@@ -59,6 +60,8 @@ class EmailPlugin(BasePlugin[EmailConfig]):
         self.rasterise: Rasterise | None = None
         self.publication: Publication | None = None
         self.newsletter_plugin: Any = None
+        self.inputs: dict[str, dict[str, str]] = {}
+        """Per issue slug: the SHA-256 of every file its email was made from."""
         self.unsent: set[str] = set()
         """Newsletters without a sender, warned about once per build."""
 
@@ -74,6 +77,7 @@ class EmailPlugin(BasePlugin[EmailConfig]):
         self.emails = {}
         self.sources = {}
         self.written = []
+        self.inputs = {}
         self.unsent = set()
         self.rasterise = rasteriser()
         self.newsletter_plugin = config.plugins.get("masthead/newsletter")
@@ -131,6 +135,8 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             )
         self.emails[slug] = email
         self.sources[slug] = page.file.src_uri
+        if self.active:
+            self.inputs[slug] = self._inputs(page, config, newsletter, email)
         if self.previewing:
             return _with_preview_link(output, get_relative_url(f"{PREVIEW_DIR}/{slug}/", page.url))
         return output
@@ -154,11 +160,16 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             if missing:
                 email = replace(email, warnings=(*email.warnings, *missing))
             for message in email.warnings:
-                if message in email.budget.problems or message in missing:
+                if config.strict and message in email.budget.clip_problems:
+                    log.error("%s: %s", self.sources[slug], message)
+                elif message in email.budget.problems or message in missing:
                     log.warning("%s: %s", self.sources[slug], message)
                 else:
                     log.info("%s: %s", self.sources[slug], message)
-            folder = write_issue(email, out, extra={"source": self.sources[slug]})
+            if email.cut is not None:
+                log.info("%s: %s", self.sources[slug], email.cut.describe())
+            extra = {"source": self.sources[slug], "inputs": self.inputs.get(slug, {})}
+            folder = write_issue(email, out, extra=extra)
             self.written.append(folder)
         self._remove_stale(out)
         if self.emails:
@@ -197,6 +208,33 @@ class EmailPlugin(BasePlugin[EmailConfig]):
                 "holding email/base.html (or leave it out to use masthead's templates)"
             )
         return folder
+
+    def _inputs(
+        self, page: Page, config: MkDocsConfig, newsletter: Newsletter, email: EmailIssue
+    ) -> dict[str, str]:
+        """The files the email of ``page`` was made from, with their SHA-256 (see
+        :mod:`masthead.email.inputs`): a send rebuilds when any of them changes."""
+        assert self.publication is not None
+        site = self.publication
+        source = Path(page.file.abs_src_path) if page.file.abs_src_path else None
+        markdown = source.read_text(encoding="utf-8-sig") if source and source.is_file() else ""
+        diagrams = config.plugins.get("masthead/diagrams")
+        fences = list(getattr(diagrams, "fences", None) or ("diagram", "dot"))
+        paths = [site.config_file, site.blog(newsletter.blog_dir).authors_path(site.docs_dir)]
+        if source is not None:
+            paths.append(source)
+        paths += [site.lock_file(i) for i in inputs.reading_issues(markdown, site.reading_fence)]
+        paths += [site.docs_dir / src for src in inputs.diagram_sources(markdown, fences)]
+        ours = sorted(PACKAGE_TEMPLATES.glob("*.html"))
+        paths += ours
+        templates = self._templates(config)
+        overrides = [templates / "email" / t.name for t in ours] if templates else []
+        site_dir = Path(config.site_dir)
+        for url in email.images:
+            built = local_file(url, email.info.site_url, site_dir)
+            if built is not None and built.is_relative_to(site_dir):
+                paths.append(site.docs_dir / built.relative_to(site_dir))
+        return inputs.digests([*paths, *overrides], site.root, may_appear=overrides)
 
     def _write_previews(self, site_dir: Path) -> None:
         """Under serve: ``<site>/_email/<slug>/`` holds the email (index.html) and its text
@@ -238,6 +276,7 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             reply_to=sending.reply_to,
             name=sending.name or newsletter.title,
             budget=self.config.budget_kb * KB,
+            cut=self.config.cut,
             dark_mode=self.config.dark_mode,
         )
         info = IssueInfo(
@@ -266,6 +305,9 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             rasterise=self.rasterise,
         )
 
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parents[2] / "email" / "templates" / "email"
+"""masthead's own email templates (an input of every email)."""
 
 PREVIEW_DIR = "_email"
 """Folder of the served site where ``mkdocs serve`` shows each issue's email."""
