@@ -1,8 +1,9 @@
 """A small threaded HTTP server on 127.0.0.1 for the reading-list tests and benchmark.
 
 It serves fixture feeds with controllable behaviour per path: status,
-headers, ETag / Last-Modified with real 304 answers, gzip, redirects, a
-delay (slow server), or a whole folder of documents with added latency.
+headers, ETag / Last-Modified with real 304 answers, gzip, redirects (also an
+endless chain of them), a delay (slow server), a body that never ends, or a
+whole folder of documents with added latency.
 Every request is logged so tests can check what the client sent.
 """
 
@@ -34,6 +35,12 @@ class Route:
     """For 3xx routes: the Location header."""
     drip: bool = False
     """Send the body one byte at a time, ``delay`` seconds apart."""
+    endless: bytes | None = None
+    """Send this chunk again and again (chunked transfer coding, ``delay`` seconds
+    apart) until the client goes away: a body that never ends."""
+    chain: bool = False
+    """Redirect (``status``) to this path plus ``/more``, for ever (route ``/x*`` serves
+    every path under ``/x``)."""
     _etag: tuple[bytes, str] | None = None
 
     def etag(self) -> str:
@@ -71,6 +78,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path in self.server.routes:
             return self.server.routes[path]
+        for key, route in self.server.routes.items():
+            if key.endswith("*") and path.startswith(key[:-1]):
+                return route
         if self.server.folder is not None:
             candidate = (self.server.folder / path.lstrip("/")).resolve()
             if candidate.parent == self.server.folder.resolve() and candidate.is_file():
@@ -104,6 +114,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         headers = {"Content-Type": route.content_type, **route.headers}
         if route.location is not None:
             headers["Location"] = route.location
+        if route.chain:
+            headers["Location"] = self.path.split("?", 1)[0] + "/more"
+        if route.endless is not None:
+            self._endless(route, headers)
+            return
         if route.validators:
             etag = route.etag()
             modified = formatdate(1670000000, usegmt=True)
@@ -136,6 +151,28 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 pass
             return
         self._send(route.status, headers, body)
+
+    def _endless(self, route: Route, headers: dict[str, str]) -> None:
+        assert route.endless is not None
+        with self.server.lock:
+            self.server.log.append(Logged(self.path, dict(self.headers.items()), route.status))
+        self.send_response(route.status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b"%x\r\n%s\r\n" % (len(route.endless), route.endless)
+        if not route.delay:  # as fast as it goes: many chunks a write
+            chunk *= max(1, 65536 // len(chunk))
+        try:
+            while True:
+                self.wfile.write(chunk)
+                if route.delay:
+                    self.wfile.flush()
+                    time.sleep(route.delay)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
 
 
 @contextlib.contextmanager

@@ -188,6 +188,32 @@ def test_dedupe_by_normalised_url_then_guid() -> None:
     assert result.entries[0]["pick"] is True and result.entries[0]["comment"] == "c"
 
 
+def test_a_candidate_at_an_entrys_url_wins_over_one_with_its_guid() -> None:
+    """The article moved (same GUID, new URL) while another is at the old URL: the entry
+    stays with its URL, the moved one is new, and merging again changes nothing."""
+    from masthead.reading.lock import merge
+
+    when = datetime(2022, 12, 5, tzinfo=UTC)
+    lock_entries: list[dict[str, object]] = [
+        {"url": "https://f.example/old/", "title": "Old", "guid": "g", "pick": True}
+    ]
+    moved = Candidate(
+        url="https://f.example/new/", title="New", source="F", published=when, guid="g"
+    )
+    at_old = Candidate(
+        url="https://f.example/old/", title="Old, revised", source="F", published=when
+    )
+    for order in ([moved, at_old], [at_old, moved]):
+        once = merge(lock_entries, order)
+        twice = merge(once.entries, order)
+        assert [e["url"] for e in once.entries] == ["https://f.example/old/", moved.url]
+        assert once.entries[0]["title"] == "Old, revised" and once.entries[0]["pick"] is True
+        assert twice.entries == once.entries and not twice.new and not twice.updated
+    # Alone, the moved article is the same entry, at its new URL.
+    (entry,) = merge(lock_entries, [moved]).entries
+    assert (entry["url"], entry["title"], entry["pick"]) == (moved.url, "New", True)
+
+
 def test_window_rules(tmp_path: Path) -> None:
     feed = Feed(url="https://f.example/feed", name="F", tags=("k8s",), max_entries=2)
     first_seen: dict[str, str] = {}
@@ -415,7 +441,13 @@ def test_lock_writer_falls_back_for_what_it_does_not_write(tmp_path: Path) -> No
     from masthead.reading._emit import NotRepresentable, dump
     from masthead.reading.lock import dump_lock
 
-    odd = [{"url": "https://x.example/", "title": "t", "notes": ["a", "list"]}]
+    # An author's list of notes, a number with a fraction, a date: flow style, one line.
+    listed = [{"url": "https://x.example/", "title": "t", "notes": ["a", "list", 1.5]}]
+    text = dump({"issue": "2022-12", "entries": listed}, "entries")
+    assert "  notes: [a, list, 1.5]\n" in text
+    assert yaml.safe_load(text)["entries"] == listed
+    # What it cannot write on one line (a list of texts of several lines): PyYAML writes it.
+    odd = [{"url": "https://x.example/", "title": "t", "notes": ["two\nlines", "x"]}]
     with pytest.raises(NotRepresentable):
         dump({"issue": "2022-12", "entries": odd}, "entries")
     assert yaml.safe_load(dump_lock("2022-12", odd))["entries"] == odd  # PyYAML wrote it

@@ -2,8 +2,11 @@
 list of flat mappings. It is some 30 times faster than PyYAML's pure-Python
 emitter (which a pull would otherwise spend most of its own time in), keeps
 emoji readable (libyaml's emitter escapes them), writes comments as literal
-blocks and never folds long lines. :func:`dump` checks that the text reads
-back to the same data, and the caller falls back to PyYAML if it does not.
+blocks, never folds long lines and puts the author's ``# comments`` back where
+they were (:mod:`._comments`). A value other than text, a whole number, true,
+false or null (an author's list of notes, say) is written in flow style on
+its line. :func:`dump` checks that the text reads back to the same data, and
+the caller falls back to PyYAML if it does not.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import re
 from typing import Any
 
 import yaml
+
+from ._comments import Notes
 
 _RESOLVER = yaml.resolver.Resolver()
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
@@ -86,12 +91,49 @@ def scalar(value: Any, indent: str) -> str:
     if isinstance(value, int):
         return str(value)
     if not isinstance(value, str):
-        raise NotRepresentable(f"cannot write {type(value).__name__} values")
+        return _flow(value)
     if "\n" in value:
         block = _literal(value, indent)
         if block is not None:
             return block
     return value if _plain_ok(value) else _quoted(value)
+
+
+def _flow(value: Any) -> str:
+    """Any other value (a number with a fraction, a date, a list, a mapping) in
+    PyYAML's flow style, on one line."""
+    try:
+        text = yaml.safe_dump(
+            _plain(value),
+            default_flow_style=True,
+            allow_unicode=True,
+            width=1 << 30,
+            sort_keys=False,
+        )
+    except yaml.YAMLError as exc:
+        raise NotRepresentable(f"cannot write {type(value).__name__} values") from exc
+    text = text.removesuffix("\n").removesuffix("\n...")
+    if "\n" in text or not text:
+        raise NotRepresentable(f"cannot write this {type(value).__name__} on one line")
+    return text
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with lists and mappings as the plain types PyYAML writes (the loader
+    gives subclasses that remember line numbers)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _with_comment(rendered: str, suffix: str) -> str:
+    """A value followed by an end-of-line comment (after the header of a block)."""
+    if not suffix:
+        return rendered
+    first, newline, rest = rendered.partition("\n")
+    return first + suffix + newline + rest
 
 
 def _key(key: Any) -> str:
@@ -100,24 +142,38 @@ def _key(key: Any) -> str:
     return key
 
 
-def dump(top: dict[str, Any], list_key: str) -> str:
-    """``top`` (scalars, and ``list_key``: a list of flat mappings of scalars) as YAML."""
-    lines: list[str] = []
+def dump(top: dict[str, Any], list_key: str, notes: Notes | None = None) -> str:
+    """``top`` (scalars, and ``list_key``: a list of flat mappings) as YAML, with the
+    comments of ``notes`` (see :mod:`._comments`) where they belong."""
+    notes = (notes or Notes()).fit(top, list_key)
+    lines: list[str] = list(notes.head)
+
+    def above(anchor: tuple[Any, ...], indent: str) -> None:
+        lines.extend(indent + text for text in notes.before.get(anchor, ()))
+
     for key, value in top.items():
+        above(("top", key), "")
+        suffix = notes.eol.get(("top", key), "")
         if key != list_key:
-            lines.append(f"{_key(key)}: {scalar(value, '  ')}")
+            lines.append(_with_comment(f"{_key(key)}: {scalar(value, '  ')}", suffix))
             continue
         if not value:
-            lines.append(f"{_key(key)}: []")
+            lines.append(f"{_key(key)}: []{suffix}")
             continue
-        lines.append(f"{_key(key)}:")
-        for item in value:
+        lines.append(f"{_key(key)}:{suffix}")
+        for index, item in enumerate(value):
             if not isinstance(item, dict) or not item:
                 raise NotRepresentable("expected a list of mappings")
+            above(("entry", index), "")
             prefix = "- "
             for k, v in item.items():
-                lines.append(f"{prefix}{_key(k)}: {scalar(v, '    ')}")
+                above(("field", index, k), "" if prefix == "- " else "  ")
+                suffix = notes.eol.get(("field", index, k), "")
+                if prefix == "- ":
+                    suffix = notes.eol.get(("entry", index), "") + suffix
+                lines.append(_with_comment(f"{prefix}{_key(k)}: {scalar(v, '    ')}", suffix))
                 prefix = "  "
+    lines.extend(notes.end)
     text = "\n".join(lines) + "\n"
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     if yaml.load(text, Loader=loader) != top:

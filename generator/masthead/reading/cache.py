@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -135,6 +136,23 @@ def _replace(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+STALE_TEMP = 3600.0
+"""Seconds after which a temporary file no process renamed is taken as left by one that
+was killed (a pull, even of hundreds of feeds, takes seconds)."""
+
+
+def remove_stale_temps(folder: Path, prefix: str = ".") -> None:
+    """Delete the temporary files (``<prefix>*.tmp``) that killed processes left in
+    ``folder``: those not touched for :data:`STALE_TEMP` seconds."""
+    limit = time.time() - STALE_TEMP
+    with contextlib.suppress(OSError), os.scandir(folder) as found:
+        for item in found:
+            if item.name.startswith(prefix) and item.name.endswith(".tmp"):
+                with contextlib.suppress(OSError):
+                    if item.is_file(follow_symlinks=False) and item.stat().st_mtime < limit:
+                        os.unlink(item.path)
 
 
 def generation_of(body: bytes) -> str:
@@ -363,3 +381,4 @@ class FeedCache:
                 if key in keep and item.name not in keep[key]:
                     with contextlib.suppress(OSError):
                         os.unlink(item.path)
+        remove_stale_temps(self.root)

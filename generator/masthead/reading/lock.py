@@ -5,8 +5,12 @@ A pull adds new candidates (unpicked) and refreshes what the feed says about
 known ones (``url``, ``title``, ``source``, ``published``, ``guid``,
 ``summary``). The author's fields -- ``pick``, ``order``, ``comment``,
 ``title_override`` and private ``notes`` -- are never overwritten or dropped,
-and no entry is ever removed, even after it has left its feed. The merge is
-idempotent and the file is written atomically, only when it changes.
+and no entry is ever removed, even after it has left its feed. The author's
+``# comments`` stay where they were written: above an entry or a field, at the
+end of a line, at the top or the bottom of the file (see :mod:`._comments`);
+where one could not be kept, the merge is refused with the comment's line,
+never done without it. The merge is idempotent and the file is written
+atomically, only when it changes.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ import yaml
 from .._io import atomic_write
 from ..content import Period
 from ..errors import ConfigError
-from . import _emit, _yaml
+from . import _comments, _emit, _yaml
+from .cache import remove_stale_temps
 from .urls import is_safe_link, normalise_url
 
 PULLED_FIELDS = ("url", "title", "source", "published", "guid", "summary")
@@ -265,11 +270,15 @@ def _pulled(c: Candidate) -> dict[str, Any]:
 def merge(existing: list[dict[str, Any]], candidates: list[Candidate]) -> MergeResult:
     """``existing`` entries updated with ``candidates``; author fields untouched.
 
-    An entry is known when its normalised URL, or else its GUID, matches. A
-    known entry gets the feed's current title, summary and date (an undated
-    entry keeps the date it already has); author fields and all entries not
-    among the candidates are kept as they are. New entries are appended,
-    oldest first, with ``pick: false``.
+    An entry is known when its normalised URL, or else its GUID, matches: the
+    candidates are matched by URL first, all of them, then the others by GUID
+    (an entry taken by GUID gets the candidate's URL). So every candidate ends
+    at an entry with its URL, made from the first candidate at that URL, and the
+    next merge of the same candidates, all matched by URL, changes nothing: the
+    merge is idempotent. A known entry gets the feed's current title, summary
+    and date (an undated entry keeps the date it already has); author fields and
+    all entries not among the candidates are kept as they are. New entries are
+    appended, oldest first, with ``pick: false``.
     """
     entries = [dict(e) for e in existing]
     for e in entries:
@@ -281,20 +290,8 @@ def merge(existing: list[dict[str, Any]], candidates: list[Candidate]) -> MergeR
     updated: Counter[str] = Counter()
     fresh: list[tuple[Candidate, dict[str, Any]]] = []
     claimed: set[int] = set()
-    for c in candidates:
-        key = normalise_url(c.url)
-        index = by_url.get(key)
-        if index is None and c.guid:
-            index = by_guid.get(c.guid)
-        if index is None:
-            entry = _pulled(c) | {"pick": False}
-            by_url[key] = len(entries) + len(fresh)
-            if c.guid:
-                by_guid[c.guid] = by_url[key]
-            fresh.append((c, entry))
-            continue
-        if index >= len(entries) or index in claimed:
-            continue  # the same article twice in this pull: the first feed wins
+
+    def claim(index: int, c: Candidate, key: str) -> None:
         claimed.add(index)
         entry = entries[index]
         values = _pulled(c)
@@ -309,6 +306,27 @@ def merge(existing: list[dict[str, Any]], candidates: list[Candidate]) -> MergeR
                 changed = True
         if changed:
             updated[c.feed_url] += 1
+
+    by_guid_only: list[tuple[Candidate, str]] = []
+    for c in candidates:
+        key = normalise_url(c.url)
+        index = by_url.get(key)
+        if index is None:
+            by_guid_only.append((c, key))
+        elif index not in claimed:  # (else the same article twice: the first feed wins)
+            claim(index, c, key)
+    for c, key in by_guid_only:
+        if key in by_url:
+            continue  # an entry moved to this URL, or was added at it, by this pull
+        index = by_guid.get(c.guid) if c.guid else None
+        if index is not None and index not in claimed:
+            claim(index, c, key)
+            by_url[key] = index
+            continue
+        # New; also when the entry of its GUID went to another candidate of this pull:
+        # skipped, it would come back as new (at a URL no entry has) in the next one.
+        by_url[key] = len(entries) + len(fresh)
+        fresh.append((c, _pulled(c) | {"pick": False}))
     fresh.sort(key=lambda p: (p[0].published, p[0].url))
     for c, entry in fresh:
         entries.append(entry)
@@ -350,11 +368,18 @@ def header(issue: str) -> str:
     )
 
 
-def dump_lock(issue: str, entries: list[dict[str, Any]]) -> str:
+def dump_lock(
+    issue: str, entries: list[dict[str, Any]], notes: _comments.Notes | None = None
+) -> str:
+    """The text of a lock file; ``notes`` puts the author's comments back (see
+    :func:`_rewrite`). Raises :class:`_emit.NotRepresentable` when there are
+    comments and only PyYAML's writer, which drops them, can write the entries."""
     data = {"issue": issue, "entries": [_ordered(e) for e in entries]}
     try:
-        body = _emit.dump(data, "entries")
+        body = _emit.dump(data, "entries", notes)
     except _emit.NotRepresentable:
+        if notes:
+            raise
         body = yaml.dump(
             data,
             Dumper=_Dumper,
@@ -364,6 +389,47 @@ def dump_lock(issue: str, entries: list[dict[str, Any]]) -> str:
             default_flow_style=False,
         )
     return header(issue) + body
+
+
+def _comments_of(text: str, issue: str) -> list[_comments.Comment]:
+    """The comments of a lock's text (none, quickly, when only the header has any)."""
+    top = header(issue)
+    rest = text[len(top) :] if text.startswith(top) else text
+    return _comments.scan(text) if _comments.might_have_comments(rest) else []
+
+
+def _rewrite(path: Path, issue: str, raw: bytes | None, entries: list[dict[str, Any]]) -> str:
+    """The new text of the lock at ``path`` (``raw``: its bytes now), keeping every
+    comment of the author where it was, or a :class:`ConfigError` naming the
+    comment that cannot be kept (the file is then left as it is)."""
+    text = raw.decode("utf-8") if raw else ""
+    comments = _comments_of(text, issue)
+    notes = _comments.place(text, "entries", comments)
+    generated = set(header(issue).splitlines())
+    notes.head = [line for line in notes.head if line not in generated]  # written anew
+    if not notes:
+        return dump_lock(issue, entries)
+    first = next((c for c in comments if c.text not in generated), comments[0])
+    try:
+        new = dump_lock(issue, entries, notes)
+    except _emit.NotRepresentable as exc:
+        raise ConfigError(
+            f"a pull cannot keep the comment {first.text[:60]!r}: an entry holds a value "
+            f"that masthead writes only with PyYAML, which drops comments ({exc}); the file "
+            "is left as it was (write that value as text, or move the comment into it)",
+            path=path,
+            line=first.line,
+        ) from None
+    kept = [c.text for c in _comments.scan(new)]
+    for comment in comments:
+        if not any(comment.text in line for line in kept):  # pragma: no cover - a safety net
+            raise ConfigError(
+                f"a pull cannot keep the comment {comment.text[:60]!r} in its place; the file "
+                "is left as it was",
+                path=path,
+                line=comment.line,
+            )
+    return new
 
 
 @dataclass(frozen=True)
@@ -413,6 +479,16 @@ def read_lock(path: str | Path, issue: str, raw: bytes | None = None) -> LockSna
     return LockSnapshot(p, _digest(raw), data, raw_entries)
 
 
+def check_comments(snapshot: LockSnapshot, issue: str) -> None:
+    """Refuse, before a pull fetches anything, a lock whose comments a merge could not
+    keep (see :func:`_rewrite`): what a merge adds is always writable, so whether the
+    comments can be kept depends on the author's values alone."""
+    raw = _read_bytes(snapshot.path)
+    if raw is None or _digest(raw) != snapshot.digest:
+        return  # changed meanwhile: the merge checks it again
+    _rewrite(snapshot.path, issue, raw, merge([dict(e) for e in snapshot.entries], []).entries)
+
+
 def update_lock(
     path: str | Path,
     issue: str,
@@ -424,8 +500,10 @@ def update_lock(
     The existing file is validated first (a broken file is reported, never
     overwritten); ``snapshot``, from :func:`read_lock`, saves reading it again
     when the file has not changed since. When the merge adds or updates nothing, the file is left
-    exactly as the author wrote it; otherwise the new text is written
-    atomically.
+    exactly as the author wrote it; otherwise the new text, with the author's
+    comments where they were, is written atomically (or, should a comment have
+    no place in it, a :class:`ConfigError` names the comment's line and the file
+    is left as it is).
     """
     p = Path(path)
     raw = _read_bytes(p)
@@ -435,7 +513,8 @@ def update_lock(
     result = merge([dict(e) for e in raw_entries], candidates)
     if data is not None and not result.new and not result.updated:
         return result
-    text = dump_lock(issue, result.entries)
+    text = _rewrite(p, issue, raw, result.entries)
     if raw is None or text.encode("utf-8") != raw:
+        remove_stale_temps(p.parent, f".{p.name}.")  # of a pull killed while writing
         atomic_write(p, text)
     return result

@@ -34,6 +34,7 @@ from .lock import (
     Candidate,
     MergeResult,
     candidates_digest,
+    check_comments,
     lock_digest,
     lock_path,
     read_lock,
@@ -253,7 +254,32 @@ async def pull_feeds(
     on_done: Callable[[FeedOutcome], None] | None = None,
     workers: int | None = None,
 ) -> list[FeedOutcome]:
-    """Fetch, parse and window every feed concurrently; one outcome per feed, in order."""
+    """Fetch, parse and window every feed concurrently; one outcome per feed, in order.
+
+    Memory is bounded whatever the servers send. At most ``settings.concurrency``
+    feeds (fewer when the process may open fewer files, see
+    :func:`connection_budget`) are in progress at once, from connecting until
+    their body is parsed and cached, and each holds at most:
+
+    * its document, at most ``settings.max_bytes`` (twice that for the moment its
+      pieces are joined): every stage of the body (the bytes as sent, the chunked
+      framing, each content coding, stacked or not) is counted as it is decoded,
+      a step of 64 KiB at a time, and refused once it passes the cap
+      (:mod:`.decode`);
+    * about 1 MiB besides: the response head (64 KiB at most, 500 fields), the
+      connection's read buffer (128 KiB) and, per coding (8 at most), one step of
+      output, one of input and zlib's 32 KiB window (a br layer, where brotli is
+      installed, up to 16 MiB of window instead).
+
+    So the bytes of the feeds in a pull's process peak at about
+    ``concurrency x (2 x max_bytes + 1 MiB)`` (3.2 GiB at the defaults of 200 and
+    8 MiB, in the worst case of every feed a hostile one at once; measured: a
+    gigabyte bomb, single or stacked, adds about 1 x max_bytes), above what the
+    interpreter, the cache index and the lock need. Parsing costs more, once per
+    document being parsed: up to some 15 times its size (feedparser, for a
+    document of many tiny items), in each of the worker processes
+    (:data:`POOL_THRESHOLD` feeds or more) or threads of this process.
+    """
     settings = settings or Settings()
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     if workers is None:
@@ -352,15 +378,27 @@ async def pull_feeds(
             validators = Validators(cached.etag, cached.last_modified)
 
         async def get(validators: Validators | None) -> Fetched:
-            async with gate:
-                return await fetch(
-                    client,
-                    feed.url,
-                    validators=validators,
-                    max_bytes=settings.max_bytes,
-                    timeout=settings.timeout,
-                )
+            return await fetch(
+                client,
+                feed.url,
+                validators=validators,
+                max_bytes=settings.max_bytes,
+                timeout=settings.timeout,
+            )
 
+        async with gate:  # held until the body is parsed and cached: see the docstring
+            outcome = await settle(feed, cached, validators, get)
+        if on_done is not None:
+            on_done(outcome)
+        return outcome
+
+    async def settle(
+        feed: Feed,
+        cached: CachedFeed | None,
+        validators: Validators | None,
+        get: Callable[[Validators | None], Coroutine[Any, Any, Fetched]],
+    ) -> FeedOutcome:
+        """Fetch one feed, then parse, select and cache; the outcome, failed or not."""
         try:
             fetched = await get(validators)
             if fetched.not_modified and cached is not None and cached.failure:
@@ -392,8 +430,6 @@ async def pull_feeds(
             outcome = FeedOutcome(feed, "failed", reason=exc.reason)
         except Exception as exc:  # a broken feed must never stop the others
             outcome = FeedOutcome(feed, "failed", reason=f"unexpected {type(exc).__name__}: {exc}")
-        if on_done is not None:
-            on_done(outcome)
         return outcome
 
     client = None
@@ -460,7 +496,8 @@ def pull(
     """Pull every enabled feed of ``sources`` and merge the result into the issue's lock
     (``<lock_dir>/<issue>.yml``).
 
-    A lock file that does not validate is reported before any feed is fetched.
+    A lock file that does not validate, or whose comments a merge could not keep,
+    is reported before any feed is fetched.
     """
     target = lock_path(lock_dir, issue)
     cache = FeedCache.for_project(project)
@@ -470,6 +507,8 @@ def pull(
     # Validated now, so that a broken lock is reported before any feed is fetched;
     # a lock exactly as the last pull left it was valid then.
     snapshot = read_lock(target, issue) if write and memo is None else None
+    if snapshot is not None:
+        check_comments(snapshot, issue)  # comments a merge could not keep: refused now too
     outcomes = run_loop(
         pull_feeds(
             sources.enabled,

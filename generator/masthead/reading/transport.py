@@ -7,15 +7,19 @@ re-pull of 200 unchanged feeds spent most of its time there. This transport
 opens a connection (TLS with the host name checked, for https), sends the
 request with ``Connection: close``, reads the status line and headers, and
 streams the body by ``Content-Length``, chunked transfer coding or until the
-server closes. Everything else stays httpx's: redirects (followed by the
-caller), content decoding (gzip, deflate), headers, timeouts (the caller's
-deadline around the whole fetch).
+server closes. What a server sends is bounded: the status line and headers
+(:data:`MAX_HEAD`, :data:`MAX_FIELDS`), interim responses (:data:`MAX_INTERIM`),
+a chunk size line (:data:`MAX_LINE`) and the trailer; the body is the caller's
+to cap (it reads it raw and undoes its codings under the size cap, see
+:mod:`.decode`). Redirects (followed by the caller), headers and timeouts (the
+caller's deadline around the whole fetch) are the caller's or httpx's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import ssl
 from collections.abc import AsyncIterator, Callable
 
@@ -23,8 +27,16 @@ import httpx
 
 MAX_HEAD = 64 * 1024
 """Status line and headers larger than this are refused (a hostile or broken server)."""
+MAX_FIELDS = 500
+"""More header fields than this are refused (real responses have a few dozen)."""
+MAX_LINE = 4 * 1024
+"""A chunk size line (with its extensions) longer than this is refused."""
+MAX_INTERIM = 8
+"""Interim responses (100 Continue, 103 Early Hints) allowed before the final one."""
 READ_SIZE = 64 * 1024
 NO_BODY = {204, 304}
+_SIZE_LINE = re.compile(rb"[ \t]*([0-9a-fA-F]+)[ \t]*(?:;[^\r\n]*)?\r\n")
+"""A chunk's size line: hex digits (no sign, no 0x), maybe extensions, CRLF."""
 
 
 class _Body(httpx.AsyncByteStream):
@@ -42,6 +54,10 @@ class _Body(httpx.AsyncByteStream):
         self._writer = writer
         self._length = length
         self._chunked = chunked
+        self._trailer_size = 0
+        self.framing = 0
+        """Bytes of chunked framing read so far (size lines, CRLFs, trailer): the caller's
+        size cap counts them too, or a body sent a byte per chunk would take minutes."""
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
@@ -66,28 +82,99 @@ class _Body(httpx.AsyncByteStream):
         except asyncio.LimitOverrunError as exc:
             raise httpx.RemoteProtocolError("chunk size line too long") from exc
 
+    async def _more(self) -> bytes:
+        data = await self._reader.read(READ_SIZE)
+        if not data:
+            raise httpx.RemoteProtocolError("connection closed inside the chunked body")
+        return data
+
     async def _chunks(self) -> AsyncIterator[bytes]:
+        """The chunked transfer coding, undone over reads of up to READ_SIZE bytes.
+
+        Small chunks are gathered into pieces of up to READ_SIZE bytes, and a chunk
+        that lies whole in what was read is taken in a few steps, so that a body
+        sent a byte per chunk costs about a microsecond a chunk, not a trip through
+        the stream reader and an object per byte for everything above it.
+        """
+        data, pos = b"", 0
+        out = bytearray()
+        reported = 0
         while True:
-            line = await self._reader.readuntil(b"\r\n")
-            size_text = line.split(b";", 1)[0].strip()
-            try:
-                size = int(size_text, 16)
-            except ValueError:
-                raise httpx.RemoteProtocolError(f"bad chunk size {size_text[:20]!r}") from None
+            head = _SIZE_LINE.match(data, pos)
+            if head is None:
+                end = data.find(b"\r\n", pos)
+                while end < 0:
+                    if len(data) - pos > MAX_LINE:
+                        raise httpx.RemoteProtocolError("chunk size line too long")
+                    data, pos = data[pos:] + await self._more(), 0
+                    end = data.find(b"\r\n")
+                head = _SIZE_LINE.match(data, pos)
+                if head is None:
+                    size_text = data[pos:end].split(b";", 1)[0].strip(b" \t")
+                    raise httpx.RemoteProtocolError(f"bad chunk size {size_text[:20]!r}")
+            if head.end() - pos > MAX_LINE:
+                raise httpx.RemoteProtocolError("chunk size line too long")
+            size = int(head[1], 16)
+            self.framing += head.end() - pos + 2  # the size line, and the CRLF after the data
+            pos = head.end()
             if size == 0:
-                # trailer fields, then the empty line
-                while (await self._reader.readuntil(b"\r\n")) != b"\r\n":
-                    pass
+                if out:
+                    yield bytes(out)
+                await self._trailer(data[pos:])
                 return
-            left = size
-            while left > 0:
-                data = await self._reader.read(min(left, READ_SIZE))
-                if not data:
-                    raise httpx.RemoteProtocolError("connection closed inside a chunk")
-                left -= len(data)
-                yield data
-            if await self._reader.readexactly(2) != b"\r\n":
+            if self.framing - reported >= READ_SIZE:
+                # chunks of a few bytes: hand on what there is, so the caller sees the framing
+                reported = self.framing
+                yield bytes(out)
+                out.clear()
+            stop = pos + size
+            if stop + 2 <= len(data) and size < READ_SIZE:  # the whole chunk is here
+                if data[stop : stop + 2] != b"\r\n":
+                    raise httpx.RemoteProtocolError("chunk not followed by CRLF")
+                out += data[pos:stop]
+                pos = stop + 2
+                if len(out) >= READ_SIZE:
+                    yield bytes(out)
+                    out.clear()
+                continue
+            while size:
+                if pos == len(data):
+                    if out:
+                        yield bytes(out)
+                        out.clear()
+                    data, pos = await self._more(), 0
+                take = min(size, len(data) - pos)
+                if not out and take >= READ_SIZE:
+                    yield data[pos : pos + take]
+                else:
+                    out += data[pos : pos + take]
+                    if len(out) >= READ_SIZE:
+                        yield bytes(out)
+                        out.clear()
+                pos += take
+                size -= take
+            while len(data) - pos < 2:
+                data, pos = data[pos:] + await self._more(), 0
+            if data[pos : pos + 2] != b"\r\n":
                 raise httpx.RemoteProtocolError("chunk not followed by CRLF")
+            pos += 2
+
+    async def _trailer(self, data: bytes) -> None:
+        """Read (and drop) the trailer fields up to the empty line that ends the body."""
+        while True:
+            end = data.find(b"\r\n")
+            while end < 0:
+                if len(data) > MAX_HEAD:
+                    raise httpx.RemoteProtocolError(f"trailer larger than {MAX_HEAD} bytes")
+                data += await self._more()
+                end = data.find(b"\r\n")
+            if end == 0:
+                return
+            data = data[end + 2 :]
+            self._trailer_size += end + 2
+            self.framing += end + 2
+            if self._trailer_size > MAX_HEAD:
+                raise httpx.RemoteProtocolError(f"trailer larger than {MAX_HEAD} bytes")
 
     async def aclose(self) -> None:
         self._writer.close()
@@ -102,6 +189,8 @@ def _parse_head(head: bytes) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
         raise httpx.RemoteProtocolError(f"not an HTTP/1.x status line: {lines[0][:80]!r}")
     status = int(parts[1])
     reason = parts[2] if len(parts) == 3 else b""
+    if len(lines) - 1 > MAX_FIELDS:
+        raise httpx.RemoteProtocolError(f"more than {MAX_FIELDS} header fields")
     headers: list[tuple[bytes, bytes]] = []
     for line in lines[1:]:
         name, sep, value = line.partition(b":")
@@ -194,7 +283,14 @@ class LeanTransport(httpx.AsyncBaseTransport):
             writer.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
             await writer.drain()
             status, reason, headers = _parse_head(await reader.readuntil(b"\r\n\r\n"))
+            interim = 0
             while 100 <= status < 200:  # interim responses (100 Continue, 103 Early Hints)
+                interim += 1
+                if interim > MAX_INTERIM:
+                    raise httpx.RemoteProtocolError(
+                        f"more than {MAX_INTERIM} interim responses before the final one",
+                        request=request,
+                    )
                 status, reason, headers = _parse_head(await reader.readuntil(b"\r\n\r\n"))
         except asyncio.LimitOverrunError as exc:
             raise httpx.RemoteProtocolError(
