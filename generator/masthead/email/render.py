@@ -19,7 +19,15 @@ from .._io import atomic_write, staging_dir, swap_in
 from ..providers import unsubscribe_target
 from . import dom
 from . import eml as eml_mod
-from .budget import DEFAULT_BUDGET, BudgetReport, check_budget
+from .budget import (
+    DEFAULT_BUDGET,
+    GMAIL_CLIP,
+    READ_THE_REST,
+    BudgetReport,
+    Cut,
+    check_budget,
+    cut_to_fit,
+)
 from .inline import head_style, inline_css
 from .raster import Rasterise
 from .text import TextRenderer
@@ -53,6 +61,9 @@ class EmailSettings:
     name: str = ""
     """The newsletter's name in the footer ('' = the site name)."""
     budget: int = DEFAULT_BUDGET
+    cut: bool = False
+    """End an email over its budget at a section boundary (an h2 or h3 of the body's top
+    level) with a "Read the rest on the web" link, in the HTML and the text alike."""
     dark_mode: bool = False
     """Add ``@media (prefers-color-scheme: dark)`` rules and the color-scheme meta tags.
     Off by default: Gmail marks both unsupported (it rewrites the query so it never applies)."""
@@ -88,6 +99,8 @@ class EmailIssue:
     budget: BudgetReport
     warnings: tuple[str, ...] = ()
     images: tuple[str, ...] = field(default=())
+    cut: Cut | None = None
+    """Where the email was cut to fit its budget (``cut: true``); ``None`` when it is whole."""
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -113,6 +126,7 @@ class EmailIssue:
             },
             "images": list(self.images),
             "warnings": list(self.warnings),
+            "cut": self.cut.manifest if self.cut is not None else None,
         }
 
 
@@ -158,31 +172,43 @@ def render_email(
     env = template_environment(template_dir)
     date_text = f"{info.date:%B} {info.date.day}, {info.date.year}"
     newsletter_name = settings.name or info.site_name
-    document = env.get_template("email/base.html").render(
-        lang=info.lang,
-        subject=info.subject,
-        preheader=info.preheader,
-        preheader_padding=PREHEADER_PADDING if info.preheader else "",
-        web_url=info.web_url,
-        site_url=info.site_url,
-        site_name=info.site_name,
-        title=info.title,
-        date_text=date_text,
-        read_time=info.read_time,
-        content=body.html,
-        authors=info.authors,
-        newsletter_name=newsletter_name,
-        unsubscribe=unsubscribe,
-        dark_mode=settings.dark_mode,
-    )
-    html = inline_css(document, merge_tags=frozenset({unsubscribe}))
-    budget = check_budget(html, head_style(html), settings.budget)
-    text = render_text(
-        body.tree if body.tree is not None else body.html,
-        info,
-        unsubscribe=unsubscribe,
-        date_text=date_text,
-    )
+
+    def email_html(content: str) -> str:
+        document = env.get_template("email/base.html").render(
+            lang=info.lang,
+            subject=info.subject,
+            preheader=info.preheader,
+            preheader_padding=PREHEADER_PADDING if info.preheader else "",
+            web_url=info.web_url,
+            site_url=info.site_url,
+            site_name=info.site_name,
+            title=info.title,
+            date_text=date_text,
+            read_time=info.read_time,
+            content=content,
+            authors=info.authors,
+            newsletter_name=newsletter_name,
+            unsubscribe=unsubscribe,
+            dark_mode=settings.dark_mode,
+        )
+        return inline_css(document, merge_tags=frozenset({unsubscribe}))
+
+    html = email_html(body.html)
+    tree = body.tree if body.tree is not None else dom.parse(body.html)
+    cut: Cut | None = None
+    uncut = ""
+    limit = min(settings.budget, GMAIL_CLIP)
+    if settings.cut and len(html.encode("utf-8")) > limit:
+        # Cut the body tree once, before the HTML and the text are written from it.
+        result = cut_to_fit(
+            tree, email_html, limit=limit, web_url=info.web_url, full_bytes=len(html.encode())
+        )
+        if isinstance(result, str):
+            uncut = result
+        else:
+            html, tree, cut = result.html, result.tree, result.cut
+    budget = check_budget(html, head_style(html), settings.budget, uncut=uncut)
+    text = render_text(tree, info, unsubscribe=unsubscribe, date_text=date_text, cut=cut)
     message = eml_mod.build_message(
         subject=info.subject,
         sender=settings.sender,
@@ -195,6 +221,7 @@ def render_email(
         web_url=info.web_url,
     )
     warnings = (*body.warnings, *budget.problems)
+    images = body.images if cut is None else [i.get("src") for i in tree.iter() if i.tag == "img"]
     return EmailIssue(
         info=info,
         settings=settings,
@@ -203,14 +230,21 @@ def render_email(
         eml=bytes(message),
         budget=budget,
         warnings=warnings,
-        images=tuple(dict.fromkeys([*body.images, *(a.avatar for a in info.authors if a.avatar)])),
+        images=tuple(dict.fromkeys([*images, *(a.avatar for a in info.authors if a.avatar)])),
+        cut=cut,
     )
 
 
 def render_text(
-    body_html: str | dom.Element, info: IssueInfo, *, unsubscribe: str, date_text: str
+    body_html: str | dom.Element,
+    info: IssueInfo,
+    *,
+    unsubscribe: str,
+    date_text: str,
+    cut: Cut | None = None,
 ) -> str:
-    """The plain-text part: title, web link, the body, the author and unsubscribe link."""
+    """The plain-text part: title, web link, the body, the author and unsubscribe link;
+    a cut email's body ends, as in the HTML, with the note and the link to the rest."""
     renderer = TextRenderer()
     head = [
         renderer.render(f"<h1>{_escape(info.title)}</h1>"),
@@ -218,6 +252,9 @@ def render_text(
         f"View in browser:\n{info.web_url}",
     ]
     body = renderer.render(body_html)
+    if cut is not None:
+        ending = renderer.render(f"<p>{_escape(cut.note)}</p>")
+        body = f"{body}\n\n{ending}\n\n{READ_THE_REST}:\n{info.web_url}"
     footer: list[str] = ["-- "]
     for author in info.authors:
         line = author.name + (f", {author.description}" if author.description else "")

@@ -52,7 +52,14 @@ class EmailConfig(Config):
 
     budget_kb = c.Type(int, default=90)
     """Size budget of the email HTML in KB (Gmail clips at about 102 KB); over it is a
-    warning, so ``mkdocs build --strict`` fails."""
+    warning, so ``mkdocs build --strict`` fails. Over Gmail's clip is a warning whatever the
+    budget, and an error under strict."""
+
+    cut = c.Type(bool, default=False)
+    """Cut an email over its budget at a section boundary (before an h2 or h3 heading of the
+    body's top level, never inside a table or a list) so that it fits, ending it with a
+    "Read the rest on the web" link to the issue's web page; the plain-text part is cut at
+    the same place. The footnotes of the part kept stay."""
 
     dark_mode = c.Type(bool, default=False)
     """Dark-mode rules (``prefers-color-scheme``) and color-scheme meta tags in the email.
