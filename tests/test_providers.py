@@ -243,3 +243,34 @@ def test_the_form_template_writes_the_hidden_inputs() -> None:
     rendered = _render_form(mailchimp)
     assert rendered.action == MAILCHIMP_ACTION
     assert rendered.inputs == [("email", "EMAIL", "")]
+
+
+@pytest.mark.parametrize(
+    ("provider", "wrap"),
+    [
+        ("buttondown", lambda v: {"id": v}),
+        ("kit", lambda v: {"broadcast": {"id": v}}),
+        ("listmonk", lambda v: {"data": {"id": v}}),
+        ("mailchimp", lambda v: {"id": v}),
+    ],
+)
+def test_a_draft_id_is_a_string_or_a_number_nothing_else(provider: str, wrap: Any) -> None:
+    push = get(provider).push
+    assert push is not None
+    assert push.draft_id(wrap("d-1")) == "d-1"
+    assert push.draft_id(wrap(42)) == "42"
+    for not_an_id in ({"nested": 1}, [1], True, None, "", "  "):
+        assert push.draft_id(wrap(not_an_id)) == "", not_an_id
+    for not_an_answer in ("<html>", [wrap("d-1")], None, 7):
+        assert push.draft_id(not_an_answer) == ""
+
+
+def test_a_draft_url_is_an_absolute_web_url() -> None:
+    buttondown = get("buttondown").push
+    assert buttondown is not None and buttondown.draft_url is not None
+    page = "https://buttondown.com/kernelnotes/archive/december-2022/"
+    assert buttondown.draft_url({"absolute_url": page}) == page
+    for not_a_url in ("/archive/x", "javascript:alert(1)", {"href": page}, 3):
+        assert buttondown.draft_url({"absolute_url": not_a_url}) == ""
+    listmonk = get("listmonk").push
+    assert listmonk is not None and listmonk.draft_url is None  # its answer has no page

@@ -194,6 +194,7 @@ class Api(http.server.BaseHTTPRequestHandler):
     campaigns: ClassVar[set[str]] = set()
     refuse_content: ClassVar[bool] = False
     omit_id: ClassVar[bool] = False
+    archive_url: ClassVar[str] = ""
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -222,6 +223,8 @@ class Api(http.server.BaseHTTPRequestHandler):
                 answer = {"id": CAMPAIGN_ID, "web_id": 123, "status": "save", **body}
                 if self.omit_id:
                     del answer["id"]
+                if self.archive_url:
+                    answer["archive_url"] = self.archive_url
                 self._reply(200, answer)
             return
         found = problems(self.path, self.headers, body)
@@ -259,6 +262,7 @@ def api() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     Api.campaigns = set()
     Api.refuse_content = False
     Api.omit_id = False
+    Api.archive_url = ""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Api)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -528,10 +532,63 @@ def test_a_second_step_without_a_draft_id_is_an_error(
     monkeypatch.chdir(project)
     Api.omit_id = True
     args = ["push", SLUG, "--provider", "mailchimp", "--api-url", url + "/3.0", "--list-id", "x1"]
+    # Neither an id nor a URL: no draft is known to exist.
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert "mailchimp: the answer to POST" in captured.err
+    assert "names no draft (no id, no URL), so no draft is known to exist" in captured.err
+    assert "draft created" not in captured.out
+    # A URL but no id: the draft exists, but its content cannot be put in.
+    Api.archive_url = "https://eepurl.com/iXyZ"
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "mailchimp created the draft but its answer has no id to finish it with" in err
-    assert [r["method"] for r in requests] == ["POST"]
+    assert "draft https://eepurl.com/iXyZ was created" in err
+    assert [r["method"] for r in requests] == ["POST", "POST"]
+
+
+def test_the_draft_s_id_and_url_are_printed(
+    project: Path,
+    api: tuple[str, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url, _ = api
+    monkeypatch.chdir(project)
+    Api.archive_url = "https://eepurl.com/iXyZ"
+    args = ["push", SLUG, "--provider", "mailchimp", "--api-url", url + "/3.0", "--list-id", "x1"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert f"draft created for {SLUG!r} (id {CAMPAIGN_ID}); nothing was sent" in out
+    assert "draft: https://eepurl.com/iXyZ" in out
+
+
+def test_push_misbehaving_servers_through_the_cli(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 302, an HTML 200 and a trickling answer are errors (exit 1), never "draft
+    created"; the echoed key is redacted; --deadline bounds the whole push."""
+    from .test_push_faults import reply, serve, trickle
+
+    monkeypatch.chdir(project)
+
+    def echo_html(h: Any, body: bytes) -> None:
+        reply(h, 200, f"<html>Welcome back {h.headers['Authorization']}</html>", "text/html")
+
+    cases = [
+        (lambda h, b: reply(h, 302, "", "text/html", {"Location": "/login"}), "HTTP 302"),
+        (echo_html, "not JSON (text/html), so the draft cannot be confirmed"),
+        (echo_html, "Welcome back [redacted]</html>"),
+        (trickle("body"), "did not finish within its 1 s deadline"),
+    ]
+    for behaviour, expected in cases:
+        with serve(behaviour) as (url, _):
+            args = ["push", SLUG, "--provider", "buttondown", "--api-url", url + "/v1"]
+            assert main([*args, "--deadline", "1"]) == 1
+        captured = capsys.readouterr()
+        assert expected in captured.err, captured.err
+        assert "draft created" not in captured.out
+        assert "bd-key" not in captured.err + captured.out
 
 
 def test_listmonk_list_ids_are_numbers(issue: BuiltIssue) -> None:

@@ -279,13 +279,15 @@ def test_credentials_come_from_the_environment(
 def test_unreachable_server_leaves_recipients_to_do(
     project: Path, smtp: tuple[Recorder, int], tmp_path: Path
 ) -> None:
-    from masthead.errors import MastheadError
-
     recorder, port = smtp
     people = [Recipient("a@example.org"), Recipient("b@example.org")]
     with SendLog(tmp_path / "log.sqlite") as log:
-        with pytest.raises(MastheadError, match="cannot connect to the SMTP server"):
-            send_issue(payload(project), people, mailer(free_port()), log, pacing=Pacing(rate=0))
+        pacing = Pacing(rate=0, retries=2, retry_delay=0.001)
+        down = send_issue(payload(project), people, mailer(free_port()), log, pacing=pacing)
+        # Retried, then the run stops: nothing reached a server, so nobody is marked.
+        assert "cannot connect to the SMTP server" in down.stopped
+        assert down.pending == ["a@example.org", "b@example.org"] and not down.ok
+        assert sum(down.counts().values()) == 2
         assert log.counts(payload(project).campaign) == {"pending": 2}
         report = send_issue(payload(project), people, mailer(port), log, pacing=Pacing(rate=0))
         assert report.sent == ["a@example.org", "b@example.org"] and report.resumed == []
@@ -399,9 +401,19 @@ def test_5xx_is_recorded_reported_and_not_retried(
         row = next(r for r in log.rows(payload(project).campaign) if r[0] == "gone@example.org")
         assert row == ("gone@example.org", "failed", 550, "5.1.1 No such user here")
         again = send_issue(payload(project), people, mailer(port), log, pacing=Pacing(rate=0))
-        assert again.sent == [] and "gone@example.org" in again.skipped
-    assert "gone@example.org" not in recorder.addresses()
-    assert recorder.count() == 2
+        # Reported as failed again (from the log), never as sent; not retried.
+        assert again.sent == [] and again.skipped == ["x@example.org", "y@example.org"]
+        assert again.failed == {"gone@example.org": "550 5.1.1 No such user here"}
+        assert again.failed_before == ["gone@example.org"] and not again.ok
+        # Asked to, a rerun tries the failed recipient again.
+        recorder.permanent.clear()
+        retried = send_issue(
+            payload(project), people, mailer(port), log, pacing=Pacing(rate=0), retry_failed=True
+        )
+        assert retried.sent == ["gone@example.org"] and retried.ok
+    assert recorder.addresses() == Counter(
+        {"x@example.org": 1, "gone@example.org": 1, "y@example.org": 1}
+    )
 
 
 def test_cli_reports_5xx_with_exit_code_1(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,23 +25,27 @@ PLUGIN = "masthead/email"
 
 
 def register(sub: SubParsers) -> None:
+    from ..email.check import DEFAULT_CLIENT_NAMES, clients_help, clients_listing
+
     email = sub.add_parser(
         "email",
         help="build the email of an issue, or check it against mail clients",
         usage=(
             "masthead email [-f FILE] [--strict] [-d DIR] ISSUE\n"
-            "       masthead email check [-f FILE] [--caniemail FILE] [--no-build] "
-            "[--markdown] ISSUE"
+            "       masthead email check [-f FILE] [--caniemail FILE] [--clients NAMES] "
+            "[--no-build] [--markdown] ISSUE"
         ),
         description=(
             "masthead email ISSUE: build the site and write build/email/<slug>/\n"
             "(email.html, email.txt, message.eml, manifest.json); show sizes and warnings.\n\n"
-            "masthead email check ISSUE: list the HTML and CSS the email uses that Gmail\n"
-            "(desktop webmail), Outlook (Windows) or Apple Mail support only partly or not\n"
-            "at all, from the caniemail data. Exit code 1 when Gmail or Apple Mail do not\n"
-            "support something.\n\n"
+            "masthead email check ISSUE: list the HTML and CSS the email uses that mail\n"
+            "clients support only partly or not at all, from the caniemail data: by default\n"
+            "Gmail (desktop and mobile), Outlook for Windows, Outlook.com, Apple Mail and\n"
+            "Yahoo Mail (--clients picks others). Exit code 1 when a checked client does not\n"
+            "support something the email uses.\n\n"
             "ISSUE is a slug (december-2022), a period (2022-12) or the issue's file."
         ),
+        epilog="mail clients of --clients:\n" + clients_listing(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     email.add_argument(
@@ -48,7 +53,10 @@ def register(sub: SubParsers) -> None:
     )
     add_config_option(email)
     email.add_argument(
-        "--strict", action="store_true", help="over the size budget (90 KB) is an error"
+        "--strict",
+        action="store_true",
+        help="warnings are errors: an email over its size budget (budget_kb, 90 KB by "
+        "default) or over Gmail's clip (102 KB) fails",
     )
     email.add_argument("-d", "--site-dir", metavar="DIR", help="override site_dir")
     email.add_argument(
@@ -56,6 +64,13 @@ def register(sub: SubParsers) -> None:
         metavar="FILE",
         help="caniemail data (api/data.json) for 'check'; default $MASTHEAD_CANIEMAIL, "
         "else downloaded once into .cache/masthead/",
+    )
+    email.add_argument(
+        "--clients",
+        metavar="NAMES",
+        help="the mail clients 'check' looks at, comma-separated (default: "
+        f"{','.join(DEFAULT_CLIENT_NAMES)}); known: default, {clients_help()}; or "
+        "FAMILY/PLATFORM of the caniemail data (aol/desktop-webmail, aol/*)",
     )
     email.add_argument(
         "--no-build",
@@ -89,7 +104,12 @@ def register(sub: SubParsers) -> None:
     )
     send.add_argument("--rate", type=float, metavar="N", help="at most N messages per second")
     send.add_argument(
-        "--retries", type=int, default=3, metavar="N", help="retries of a 4xx reply (default 3)"
+        "--retries",
+        type=int,
+        default=3,
+        metavar="N",
+        help="retries of a temporary failure: a 4xx reply, a dropped connection, a timeout "
+        "(default 3); still failing, the recipient is left deferred for the next run",
     )
     send.add_argument(
         "--retry-delay",
@@ -99,9 +119,21 @@ def register(sub: SubParsers) -> None:
         help="first back-off delay, doubled each retry (default 2)",
     )
     send.add_argument(
+        "--smtp-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to wait for the server at each step (default 30)",
+    )
+    send.add_argument(
         "--log",
         metavar="FILE",
         help="send log (default .cache/masthead/send-log.sqlite next to mkdocs.yml)",
+    )
+    send.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="also try again the recipients an earlier run recorded as failed (a 5xx reply)",
     )
     send.add_argument(
         "--rebuild", action="store_true", help="build the site first even if the email exists"
@@ -130,6 +162,13 @@ def register(sub: SubParsers) -> None:
         help="listmonk list id (repeat for several), or the Mailchimp audience id",
     )
     add_config_option(push)
+    push.add_argument(
+        "--deadline",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long the whole push (all its requests, answers included) may take (default 60)",
+    )
     push.add_argument("--rebuild", action="store_true", help="build the site first")
     push.set_defaults(handler=_with_mkdocs_logging(run_push))
 
@@ -214,16 +253,65 @@ def _built_issue(args: argparse.Namespace, *, rebuild: bool) -> tuple[_Site, Any
     site = _site(config)
     if not rebuild:
         existing = find_built(site.out_dir, args.issue, site.docs_dir)
-        if existing is not None and not _outdated(existing, site):
-            return site, existing
+        if existing is not None:
+            stale = _outdated(existing, site)
+            if not stale:
+                return site, existing
+            print(
+                f"masthead: {', '.join(stale[:5])}{' ...' if len(stale) > 5 else ''} changed "
+                f"since the email of {existing.slug!r} was built: building it again",
+                file=sys.stderr,
+            )
     _build(config)
-    return site, _find(site, args.issue)
+    found = _find(site, args.issue)
+    still = _outdated(found, site)
+    if still:  # changed again while the build ran: never send what was not built from it
+        raise MastheadError(
+            f"{', '.join(still)} changed while the email of {found.slug!r} was built; "
+            "run the command again"
+        )
+    return site, found
+
+
+def _is_local(address: str) -> bool:
+    """Whether a link to ``address`` would not work from a reader's mail client."""
+    url = urlsplit(address)
+    host = (url.hostname or "").lower()
+    return (
+        url.scheme != "https"
+        or host in ("", "localhost", "0.0.0.0", "::1")
+        or host.startswith("127.")
+        or host.endswith((".localhost", ".local"))
+    )
+
+
+def _test_send_warnings(issue: Any) -> list[str]:
+    """What a test send shows that subscribers would not get right (it still goes out)."""
+    from ..providers import NAMES, merge_tag
+
+    warnings = []
+    if _is_local(issue.get("web_url")):
+        warnings.append(
+            f"the email was built with site_url {issue.get('web_url')!r}: its links and images "
+            "point at a local build, which the recipient's mail client cannot load"
+        )
+    if issue.get("unsubscribe_url"):
+        return warnings  # the send puts each recipient's link in place of the merge tag
+    html, text = issue.html, issue.text
+    for name in NAMES:
+        tag = merge_tag(name)
+        if tag and (tag in html or tag in text):
+            warnings.append(
+                f"the unsubscribe link is {name}'s merge tag {tag}, which {name} fills in when it "
+                "sends; over SMTP it stays a literal link (set email.unsubscribe_url in mkdocs.yml "
+                "for a working one)"
+            )
+    return warnings
 
 
 def _require_public(issue: Any) -> None:
     """Refuse to mail out an email whose links and images point at a local build."""
-    url = urlsplit(issue.get("web_url"))
-    if url.scheme != "https" or url.hostname in (None, "localhost", "127.0.0.1", "::1"):
+    if _is_local(issue.get("web_url")):
         raise MastheadError(
             f"the email of {issue.slug!r} was built with site_url {issue.get('web_url')!r}; "
             "its links and images would not work for readers. Build it with the public "
@@ -231,13 +319,16 @@ def _require_public(issue: Any) -> None:
         )
 
 
-def _outdated(issue: Any, site: _Site) -> bool:
-    """Whether the issue's source file changed after its email was built."""
-    source = site.docs_dir / str(issue.get("source"))
-    try:
-        return source.stat().st_mtime > (issue.folder / "email.html").stat().st_mtime
-    except OSError:
-        return False
+def _outdated(issue: Any, site: _Site) -> list[str]:
+    """The inputs of the issue's email (its manifest's ``inputs``: issue file, mkdocs.yml,
+    reading locks, templates, authors, diagram sources, images) changed since it was built;
+    an email whose manifest records none is out of date as a whole."""
+    from ..email.inputs import changed
+
+    recorded = issue.manifest.get("inputs")
+    if not isinstance(recorded, dict) or not recorded:
+        return ["the email (built before masthead recorded its inputs)"]
+    return changed(recorded, site.config_file.parent)
 
 
 # -- handlers -------------------------------------------------------------------------
@@ -258,65 +349,93 @@ def run_email(args: argparse.Namespace) -> int:
 
 def _show(issue: Any, *, strict: bool) -> int:
     from rich.console import Console
+    from rich.markup import escape
 
-    from ..email.budget import KB
+    from ..email.budget import DEFAULT_BUDGET, GMAIL_CLIP, KB
 
     console = Console()
     m = issue.manifest
     sizes = m.get("sizes", {})
-    console.print(f"[bold]{m.get('subject')}[/]")
+    console.print(f"[bold]{escape(str(m.get('subject')))}[/]")
     console.print(f"folder: {issue.folder}", soft_wrap=True)
     for name, key in (("email.html", "html"), ("email.txt", "text"), ("message.eml", "eml")):
         console.print(f"  {name:<12} {sizes.get(key, 0) / KB:6.1f} KB")
-    console.print(f"preheader: {m.get('preheader')}")
-    console.print(f"web: {m.get('web_url')}")
-    budget = int(sizes.get("budget", 90 * KB))
-    over = int(sizes.get("html", 0)) > budget
+    console.print(f"preheader: {escape(str(m.get('preheader')))}")
+    console.print(f"web: {m.get('web_url')}", soft_wrap=True)
+    cut = m.get("cut")
+    if isinstance(cut, dict):
+        console.print(f"cut: {escape(str(cut.get('note', '')))}", soft_wrap=True)
     for warning in m.get("warnings", []):
-        console.print(f"[yellow]warning:[/] {warning}")
-    if over and strict:
-        console.print("[red]error:[/] the email HTML is over its size budget (--strict)")
+        console.print(f"[yellow]warning:[/] {escape(str(warning))}", soft_wrap=True)
+    html = int(sizes.get("html", 0))
+    budget = int(sizes.get("budget", DEFAULT_BUDGET))
+    if strict and html > GMAIL_CLIP:
+        console.print(
+            f"[red]error:[/] the email HTML is {html / KB:.1f} KB, over Gmail's clip of "
+            f"{GMAIL_CLIP / KB:.0f} KB (--strict)"
+        )
+        return 1
+    if strict and html > budget:
+        console.print(
+            f"[red]error:[/] the email HTML is {html / KB:.1f} KB, over its size budget of "
+            f"{budget / KB:.0f} KB (--strict)"
+        )
         return 1
     return 0
 
 
 def _run_check(args: argparse.Namespace, selector: str) -> int:
+    import sys
+
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    from ..email.check import check_html, load_data, locate_data, report_markdown
+    from ..email.check import (
+        check_html,
+        load_data,
+        locate_data,
+        report_markdown,
+        resolve_clients,
+        unsupported_lines,
+    )
 
+    resolve_clients(args.clients)  # an unknown name fails before any download or build
     config = _load(args.config_file, site_dir=args.site_dir)
     site = _site(config)
     data_path = locate_data(args.caniemail, site.config_file.parent)
     data = load_data(data_path)
-    if args.no_build:
-        issue = _find(site, selector)
-    else:
+    clients = resolve_clients(args.clients, data)
+    if not args.no_build:
         _build(config)
-        issue = _find(site, selector)
-    findings = check_html(issue.html, data)
+    issue = _find(site, selector)
+    findings = check_html(issue.html, data, clients)
     if args.markdown:
         print(report_markdown(findings))
     else:
         console = Console()
         table = Table(title=f"{issue.slug}: not fully supported (caniemail data)")
-        for column in ("feature", "client", "support", "notes"):
+        for column in ("feature", "client", "support", "used as", "notes"):
             table.add_column(column, overflow="fold")
         for f in findings:
             for s in f.support:
                 label = "[red]no[/]" if s.code == "n" else "[yellow]partial[/]"
                 table.add_row(
-                    f"{f.title}\n[dim]{', '.join(f.used_as)}[/]",
+                    f"{escape(f.title)}\n[dim]{f.slug}[/]",
                     f"{s.client.name} {s.version}",
                     label,
-                    " ".join(s.notes),
+                    escape("\n".join(s.used_as[:6])),
+                    escape(" ".join(s.notes)),
                 )
         console.print(table)
-    failing = [f for f in findings if f.fails]
+    failing = unsupported_lines(findings)
     if failing:
-        names = ", ".join(f.slug for f in failing)
-        print(f"masthead: Gmail or Apple Mail do not support: {names}")
+        print(
+            f"masthead: the email of {issue.slug} uses what checked clients do not support:",
+            file=sys.stderr,
+        )
+        for line in failing:
+            print(f"  {line}", file=sys.stderr)
         return 1
     return 0
 
@@ -337,7 +456,10 @@ def run_send(args: argparse.Namespace) -> int:
         args.smtp_host or smtp_cfg.host,
         args.smtp_port or smtp_cfg.port,
         args.security or smtp_cfg.security,
+        timeout=args.smtp_timeout,
     )
+    if args.retries < 0 or args.retry_delay < 0:
+        raise MastheadError("expected --retries and --retry-delay of 0 or more")
     payload = s.Issue(
         campaign=issue.campaign,
         subject=issue.get("subject"),
@@ -361,6 +483,8 @@ def run_send(args: argparse.Namespace) -> int:
     if args.to:
         if not s.valid_address(args.to):
             raise MastheadError(f"expected an email address for --to, got {args.to!r}")
+        for warning in _test_send_warnings(issue):
+            console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
         report = s.send_issue(payload, [s.Recipient(args.to)], mailer, None, pacing=pacing)
         return _report(console, report, None)
     _require_public(issue)
@@ -390,26 +514,54 @@ def run_send(args: argparse.Namespace) -> int:
             def tick(address: str, outcome: str) -> None:
                 progress.update(task, advance=1, last=f"{outcome}: {address}")
 
-            report = s.send_issue(payload, recipients, mailer, log, pacing=pacing, progress=tick)
+            report = s.send_issue(
+                payload,
+                recipients,
+                mailer,
+                log,
+                pacing=pacing,
+                progress=tick,
+                retry_failed=args.retry_failed,
+            )
         return _report(console, report, log_path)
 
 
 def _report(console: Any, report: Any, log_path: Path | None) -> int:
-    console.print(
-        f"sent {len(report.sent)}, already sent before {len(report.skipped)}, "
-        f"failed {len(report.failed)}, deferred {len(report.deferred)}"
-    )
+    """The summary of a send: counts that add up to the list, then who failed, who is
+    deferred and why the run stopped. 0 only when everyone on the list has been sent to."""
+    from rich.markup import escape
+
+    def say(text: str) -> None:
+        console.print(text, soft_wrap=True, highlight=False)
+
+    say(escape(report.summary()))
     if report.resumed:
-        console.print(
+        say(
             f"{len(report.resumed)} address(es) were being sent to when an earlier run stopped; "
-            "sent again with the same Message-ID: " + ", ".join(report.resumed)
+            "sent again with the same Message-ID: " + escape(", ".join(report.resumed))
         )
+    if report.uncertain:
+        say(
+            f"{len(report.uncertain)} address(es): the connection was lost after the whole "
+            "message had gone out, so the server may have taken it; it is sent again (now or "
+            "on the next run) with the same Message-ID: " + escape(", ".join(report.uncertain))
+        )
+    earlier = set(report.failed_before)
     for address, reply in report.failed.items():
-        console.print(f"[red]failed[/] {address}: {reply}")
+        note = (
+            " (recorded by an earlier run; --retry-failed tries again)"
+            if address in earlier
+            else ""
+        )
+        say(f"[red]failed[/] {escape(address)}: {escape(reply)}{note}")
     for address, reply in report.deferred.items():
-        console.print(f"[yellow]deferred[/] {address}: {reply} (run again to retry)")
+        say(f"[yellow]deferred[/] {escape(address)}: {escape(reply)} (run again to retry)")
+    if report.pending:
+        say(f"not tried yet: {len(report.pending)} address(es) (run again to send to them)")
+    if report.stopped:
+        say(f"[red]stopped:[/] {escape(report.stopped)}")
     if log_path is not None:
-        console.print(f"send log: {log_path}")
+        say(f"send log: {escape(str(log_path))}")
     return 0 if report.ok else 1
 
 
@@ -418,11 +570,13 @@ def run_push(args: argparse.Namespace) -> int:
 
     _site_info, issue = _built_issue(args, rebuild=args.rebuild)
     _require_public(issue)
+    if not args.deadline > 0:
+        raise MastheadError(f"expected a positive --deadline in seconds, got {args.deadline:g}")
     requests = build_requests(issue, args.provider, api_url=args.api_url, list_ids=args.list_id)
-    result = send_requests(requests)
-    print(
-        f"{result.provider}: draft created for {issue.slug!r}"
-        + (f" (id {result.draft_id})" if result.draft_id else "")
-        + "; nothing was sent"
-    )
+    # A draft exists only when the answer names it: send_requests raises otherwise.
+    result = send_requests(requests, deadline=args.deadline)
+    named = f"id {result.draft_id}" if result.draft_id else f"at {result.draft_url}"
+    print(f"{result.provider}: draft created for {issue.slug!r} ({named}); nothing was sent")
+    if result.draft_id and result.draft_url:
+        print(f"draft: {result.draft_url}")
     return 0

@@ -1,22 +1,31 @@
 """Sending an issue over SMTP, one message per recipient, with a send log.
 
-The send log (SQLite) makes a send resumable: before a message goes out its
-row is marked ``sending`` (committed), and after the server accepted it,
-``sent`` (committed). A send that is killed and run again skips everyone
-``sent`` and sends to everyone still ``pending``.
+The send log (SQLite) holds one row per issue and address, and each change of
+that row is committed before the next step. Before a message goes out its row
+is marked ``sending``; once the server accepted it (a 250 reply), ``sent``.
+A run skips everyone ``sent`` and sends to everyone else, so a send that is
+stopped or killed and run again reaches everyone, and nobody twice but the
+recipient it was sending to at that moment.
 
-The crash window, honestly: if the process dies after the server accepted a
+That crash window, honestly: if the process dies after the server accepted a
 message but before ``sent`` was committed, the row still says ``sending`` and
-nobody can know whether the message went out (SMTP has no idempotent
-submit). Such a recipient is sent the message again on resume, with the
-same Message-ID (each recipient's Message-ID is derived from the issue and
-the address), so mail clients that dedupe by Message-ID (Gmail does) show
-it once. At most one recipient per interrupted send is in that window,
-since messages go out one at a time.
+nobody can know whether the message went out (SMTP has no idempotent submit).
+Such a recipient is sent the message again, with the same Message-ID (each
+recipient's Message-ID is derived from the issue and the address), so mail
+clients that dedupe by Message-ID (Gmail does) show it once. The same holds
+when the connection is lost after the whole message was sent and before the
+server's reply came: the message is sent again, with the same Message-ID.
 
-Temporary failures (4xx) are retried with exponential back-off and, when
-retries run out, left ``deferred`` for the next run; permanent failures
-(5xx) are recorded as ``failed`` with the server's reply and reported.
+What is temporary and what is not: a dropped connection (also in the middle
+of the message), a timeout, a 4xx reply or any other trouble without a 5xx
+reply is temporary. It is retried within the run with exponential back-off
+(reconnecting after a drop) and, when retries run out, left ``deferred`` for
+the next run. When the server cannot be reached, keeps dropping the
+connection or refuses the sender, the run stops there; everyone not tried is
+left as the log had them, for the next run. Only
+a 5xx reply is permanent: the recipient is recorded ``failed`` with the
+server's reply, reported on every later run and not retried (unless asked,
+``retry_failed``).
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from ..errors import ConfigError, MastheadError
@@ -45,6 +55,8 @@ from .eml import build_message, domain_of
 USER_ENV = "MASTHEAD_SMTP_USER"
 PASSWORD_ENV = "MASTHEAD_SMTP_PASSWORD"
 SECURITY = ("starttls", "ssl", "none")
+STATUSES = ("pending", "sending", "sent", "deferred", "failed")
+"""The states of a send log row."""
 
 
 @dataclass(frozen=True)
@@ -56,21 +68,31 @@ class SmtpSettings:
     username: str | None = None
     password: str | None = None
     timeout: float = 30.0
+    """Seconds to wait for the server at each step (connecting, each reply)."""
 
     @classmethod
     def with_env_credentials(
-        cls, host: str, port: int, security: str, env: dict[str, str] | None = None
+        cls,
+        host: str,
+        port: int,
+        security: str,
+        env: dict[str, str] | None = None,
+        *,
+        timeout: float = 30.0,
     ) -> SmtpSettings:
         """Settings whose user and password come from the environment, never from a file."""
         source = os.environ if env is None else env
         if security not in SECURITY:
             raise ConfigError(f"unknown SMTP security {security!r}; expected one of {SECURITY}")
+        if not timeout > 0:
+            raise ConfigError(f"expected a positive SMTP timeout in seconds, got {timeout!r}")
         return cls(
             host=host,
             port=port,
             security=security,
             username=source.get(USER_ENV) or None,
             password=source.get(PASSWORD_ENV) or None,
+            timeout=timeout,
         )
 
 
@@ -102,19 +124,59 @@ class Issue:
 
 @dataclass
 class SendReport:
+    """What became of each recipient of the list: every one is in exactly one of
+    ``sent``, ``skipped``, ``failed``, ``deferred`` and ``pending``."""
+
+    total: int = 0
+    """Recipients on the list."""
     sent: list[str] = field(default_factory=list)
+    """Accepted by the server in this run."""
     skipped: list[str] = field(default_factory=list)
-    """Already sent by an earlier run."""
+    """Already sent by an earlier run (the send log says ``sent``)."""
+    failed: dict[str, str] = field(default_factory=dict)
+    """A 5xx reply, in this run or an earlier one: address -> the server's reply."""
+    failed_before: list[str] = field(default_factory=list)
+    """Those of ``failed`` recorded by an earlier run (not retried)."""
+    deferred: dict[str, str] = field(default_factory=dict)
+    """Temporary trouble after every retry: address -> why (tried again on the next run)."""
+    pending: list[str] = field(default_factory=list)
+    """Not tried: the run stopped before them (``stopped``)."""
     resumed: list[str] = field(default_factory=list)
     """Were ``sending`` when an earlier run stopped; sent again with the same Message-ID."""
-    failed: dict[str, str] = field(default_factory=dict)
-    """5xx: address -> server reply."""
-    deferred: dict[str, str] = field(default_factory=dict)
-    """4xx after every retry: address -> server reply (retried on the next run)."""
+    uncertain: list[str] = field(default_factory=list)
+    """The connection was lost after the whole message went out and before the server's
+    reply: they may have it twice (with the same Message-ID)."""
+    stopped: str = ""
+    """Why the run stopped before the end of the list (``""`` when it did not)."""
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.deferred
+        return not (self.failed or self.deferred or self.pending or self.stopped)
+
+    def counts(self) -> dict[str, int]:
+        """``sent``, ``sent_before``, ``failed``, ``deferred``, ``not_tried``: they add up
+        to ``total``."""
+        return {
+            "sent": len(self.sent),
+            "sent_before": len(self.skipped),
+            "failed": len(self.failed),
+            "deferred": len(self.deferred),
+            "not_tried": len(self.pending),
+        }
+
+    def summary(self) -> str:
+        """One line whose counts visibly add up to the list."""
+        c = self.counts()
+        line = (
+            f"sent {c['sent']} + already sent before {c['sent_before']} + failed {c['failed']} "
+            f"+ deferred {c['deferred']}"
+        )
+        if c["not_tried"]:
+            line += f" + not tried yet {c['not_tried']}"
+        counted = sum(c.values())
+        if counted == self.total:
+            return f"{line} = {counted}, everyone on the list"
+        return f"{line} = {counted} of the {self.total} on the list"
 
 
 # -- recipients -----------------------------------------------------------------
@@ -166,6 +228,21 @@ def read_recipients(path: Path) -> list[Recipient]:
 
 # -- the send log ---------------------------------------------------------------
 
+SCHEMA_VERSION = 1
+"""The send log's schema (``PRAGMA user_version``). 0: logs written before the version
+was recorded (same table); opening one migrates it (see :meth:`SendLog._migrate`)."""
+
+
+@dataclass(frozen=True)
+class LogRow:
+    status: str
+    code: int | None
+    reply: str | None
+
+    @property
+    def described(self) -> str:
+        return f"{self.code or ''} {self.reply or ''}".strip() or self.status
+
 
 class SendLog:
     """Who got which issue: one row per (campaign, address), committed at each step."""
@@ -183,20 +260,57 @@ class SendLog:
                 "another send is using this send log; wait for it to finish", path=path
             ) from exc
         self.db = sqlite3.connect(path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute(
-            """CREATE TABLE IF NOT EXISTS sends (
-                 campaign TEXT NOT NULL,
-                 address TEXT NOT NULL,
-                 status TEXT NOT NULL,
-                 attempts INTEGER NOT NULL DEFAULT 0,
-                 code INTEGER,
-                 reply TEXT,
-                 message_id TEXT,
-                 updated TEXT NOT NULL,
-                 PRIMARY KEY (campaign, address))"""
-        )
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self._migrate()
+        except (sqlite3.DatabaseError, MastheadError) as exc:
+            self.db.close()
+            self._lock.close()
+            if isinstance(exc, MastheadError):
+                raise
+            raise MastheadError(f"cannot read the send log: {exc}", path=path) from exc
+
+    def _migrate(self) -> None:
+        """Create the table, or bring an older log up to :data:`SCHEMA_VERSION`.
+
+        Version 0 to 1: earlier versions recorded a dropped connection (a row with no
+        reply code, or a code that is not 5xx) as ``failed``; such a row becomes
+        ``deferred``, so the next run sends to that recipient. Rows with a 5xx stay
+        ``failed``; every other row is kept as it is.
+        """
+        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise MastheadError(
+                f"this send log was written by a newer masthead (schema {version}, this one "
+                f"reads up to {SCHEMA_VERSION}); update masthead or use another --log",
+                path=self.path,
+            )
+        if version == SCHEMA_VERSION:
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute(
+                """CREATE TABLE IF NOT EXISTS sends (
+                     campaign TEXT NOT NULL,
+                     address TEXT NOT NULL,
+                     status TEXT NOT NULL,
+                     attempts INTEGER NOT NULL DEFAULT 0,
+                     code INTEGER,
+                     reply TEXT,
+                     message_id TEXT,
+                     updated TEXT NOT NULL,
+                     PRIMARY KEY (campaign, address))"""
+            )
+            self.db.execute(
+                "UPDATE sends SET status='deferred' WHERE status='failed' "
+                "AND (code IS NULL OR code < 500 OR code > 599)"
+            )
+            self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -209,19 +323,30 @@ class SendLog:
         self.close()
 
     def add(self, campaign: str, addresses: Iterable[str]) -> None:
+        """A ``pending`` row for each address that has none yet (one transaction)."""
         now = _now()
-        with self.db:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
             self.db.executemany(
                 "INSERT OR IGNORE INTO sends (campaign, address, status, updated) "
                 "VALUES (?, ?, 'pending', ?)",
                 [(campaign, a.lower(), now) for a in addresses],
             )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def status(self, campaign: str, address: str) -> str | None:
-        row = self.db.execute(
-            "SELECT status FROM sends WHERE campaign=? AND address=?", (campaign, address.lower())
+        row = self.row(campaign, address)
+        return row.status if row else None
+
+    def row(self, campaign: str, address: str) -> LogRow | None:
+        found = self.db.execute(
+            "SELECT status, code, reply FROM sends WHERE campaign=? AND address=?",
+            (campaign, address.lower()),
         ).fetchone()
-        return str(row[0]) if row else None
+        return LogRow(str(found[0]), found[1], found[2]) if found else None
 
     def mark(
         self,
@@ -233,6 +358,8 @@ class SendLog:
         reply: str | None = None,
         message_id: str | None = None,
     ) -> None:
+        if status not in STATUSES:
+            raise ValueError(f"unknown send log status {status!r}; expected one of {STATUSES}")
         # Autocommit mode: each mark is its own committed transaction.
         self.db.execute(
             "UPDATE sends SET status=?, attempts=attempts+(?='sending'), code=?, reply=?, "
@@ -303,54 +430,173 @@ def message_for(issue: Issue, recipient: Recipient) -> EmailMessage:
 # -- SMTP -------------------------------------------------------------------------
 
 
+class ConnectError(MastheadError):
+    """No usable session with the server: it cannot be reached, or it refused the
+    greeting, TLS or the login. ``permanent`` when retrying cannot help (a 5xx, bad
+    credentials, a certificate that does not verify)."""
+
+    def __init__(self, message: str, *, permanent: bool):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class DeliveryError(Exception):
+    """One message the server did not take: its reply code (0 when there was no reply)
+    and text, and what is known of the connection."""
+
+    def __init__(
+        self,
+        code: int,
+        reply: str,
+        *,
+        uncertain: bool = False,
+        connection: bool = False,
+        sender: bool = False,
+    ):
+        super().__init__(f"{code} {reply}" if code else reply)
+        self.code = code
+        self.reply = reply
+        self.uncertain = uncertain
+        """The whole message was sent and no reply came: the server may have taken it."""
+        self.connection = connection
+        """The connection is gone (dropped, timed out, 421): the server, not the recipient."""
+        self.sender = sender
+        """The server refused the sender (MAIL FROM): the same for every recipient."""
+
+    @property
+    def permanent(self) -> bool:
+        """Only a 5xx reply is permanent; everything else is worth another try."""
+        return 500 <= self.code <= 599
+
+
+class _SMTP(smtplib.SMTP):
+    """smtplib's client, noting when the whole message (up to its final ``.``) was sent."""
+
+    payload_sent = False
+
+    def send(self, s: Any) -> None:
+        super().send(s)
+        if isinstance(s, bytes | bytearray) and s.endswith(b"\r\n.\r\n"):
+            self.payload_sent = True
+
+
+class _SMTPSSL(_SMTP, smtplib.SMTP_SSL):
+    pass
+
+
 class Mailer:
-    """One SMTP connection, opened lazily and reopened when the server drops it."""
+    """One SMTP connection, opened lazily, dropped after any trouble with it and opened
+    again for the next attempt."""
 
     def __init__(self, settings: SmtpSettings):
         self.settings = settings
-        self.conn: smtplib.SMTP | None = None
+        self.conn: _SMTP | None = None
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _SMTP:
         s = self.settings
+        where = f"the SMTP server {s.host}:{s.port} ({s.security})"
+        conn: _SMTP | None = None
         try:
-            conn: smtplib.SMTP
             if s.security == "ssl":
-                conn = smtplib.SMTP_SSL(
+                conn = _SMTPSSL(
                     s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
                 )
             else:
-                conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+                conn = _SMTP(s.host, s.port, timeout=s.timeout)
                 if s.security == "starttls":
                     conn.starttls(context=ssl.create_default_context())
             if s.username:
                 _login(conn, s.username, s.password or "")
-        except (OSError, smtplib.SMTPException) as exc:
-            raise MastheadError(
-                f"cannot connect to the SMTP server {s.host}:{s.port} ({s.security}): {exc}"
+        except smtplib.SMTPResponseException as exc:
+            _abandon(conn)
+            code, reply = smtp_reply(exc)
+            raise ConnectError(
+                f"cannot connect to {where}: {code} {reply}", permanent=500 <= code <= 599
+            ) from exc
+        except smtplib.SMTPServerDisconnected as exc:
+            _abandon(conn)
+            raise ConnectError(
+                f"cannot connect to {where}: it closed the connection ({exc})", permanent=False
+            ) from exc
+        except (ssl.SSLError, ssl.CertificateError, smtplib.SMTPException) as exc:
+            _abandon(conn)
+            raise ConnectError(f"cannot connect to {where}: {exc}", permanent=True) from exc
+        except OSError as exc:
+            _abandon(conn)
+            raise ConnectError(
+                f"cannot connect to {where}: {_os_error(exc, s.timeout)}", permanent=False
             ) from exc
         return conn
 
     def send(self, message: EmailMessage, to_addr: str) -> None:
+        """Send ``message`` to ``to_addr``; :class:`ConnectError` when no session can be
+        had, :class:`DeliveryError` when the message was not taken."""
         if self.conn is None:
             self.conn = self._connect()
+        conn = self.conn
+        conn.payload_sent = False
         try:
-            self.conn.send_message(message, to_addrs=[to_addr])
-        except smtplib.SMTPServerDisconnected:
-            self.conn = self._connect()
-            self.conn.send_message(message, to_addrs=[to_addr])
+            conn.send_message(message, to_addrs=[to_addr])
+        except smtplib.SMTPServerDisconnected as exc:
+            self._drop()
+            raise DeliveryError(
+                0,
+                f"the connection was lost ({_os_error(exc, self.settings.timeout)})",
+                uncertain=conn.payload_sent,
+                connection=True,
+            ) from exc
+        except smtplib.SMTPException as exc:
+            code, reply = smtp_reply(exc)
+            if code == 421:  # the server is closing the session
+                self._drop()
+            else:
+                self.reset()
+            raise DeliveryError(
+                code,
+                reply,
+                connection=code == 421,
+                sender=isinstance(exc, smtplib.SMTPSenderRefused),
+            ) from exc
+        except OSError as exc:
+            self._drop()
+            raise DeliveryError(
+                0,
+                f"the connection was lost ({_os_error(exc, self.settings.timeout)})",
+                uncertain=conn.payload_sent,
+                connection=True,
+            ) from exc
 
     def reset(self) -> None:
         if self.conn is not None:
             try:
                 self.conn.rset()
             except (OSError, smtplib.SMTPException):
-                self.close()
+                self._drop()
+
+    def _drop(self) -> None:
+        """Forget a connection that is broken (no QUIT: there is nobody to say it to)."""
+        _abandon(self.conn)
+        self.conn = None
 
     def close(self) -> None:
         if self.conn is not None:
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 self.conn.quit()
+            _abandon(self.conn)
             self.conn = None
+
+
+def _abandon(conn: smtplib.SMTP | None) -> None:
+    if conn is not None:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            conn.close()
+
+
+def _os_error(exc: BaseException, timeout: float) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, TimeoutError) or "timed out" in text:
+        return f"no answer within {timeout:g} s"
+    return text
 
 
 def _login(conn: smtplib.SMTP, user: str, password: str) -> None:
@@ -384,9 +630,22 @@ class Pacing:
     rate: float = 5.0
     """Messages per second at most (0 = no limit)."""
     retries: int = 3
-    """Attempts after the first for a 4xx reply."""
+    """Attempts after the first after a temporary failure (a 4xx, a drop, a timeout)."""
     retry_delay: float = 2.0
     """Seconds before the first retry; doubled for each next one."""
+
+
+class _Pacer:
+    def __init__(self, rate: float, sleep: Callable[[float], None]):
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.sleep = sleep
+        self.last = 0.0
+
+    def __call__(self) -> None:
+        wait = self.last + self.interval - time.monotonic()
+        if wait > 0:
+            self.sleep(wait)
+        self.last = time.monotonic()
 
 
 def send_issue(
@@ -398,79 +657,132 @@ def send_issue(
     pacing: Pacing = Pacing(),
     progress: Callable[[str, str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    retry_failed: bool = False,
 ) -> SendReport:
-    """Send ``issue`` to each recipient not yet sent to; ``progress(address, outcome)`` after each.
+    """Send ``issue`` to each recipient not yet sent to; ``progress(address, outcome)`` after
+    each. The report accounts for every recipient (:class:`SendReport`).
 
-    With ``log`` None (a test send), nothing is recorded.
+    With ``log`` None (a test send), nothing is recorded. Recipients the log holds as
+    ``failed`` are reported as failed again, and tried again only with ``retry_failed``.
+    The run stops early (``report.stopped``) when the server cannot be used: it cannot
+    be reached, it keeps dropping the connection, or it refuses the sender.
     """
-    report = SendReport()
+    report = SendReport(total=len(recipients))
     if log is not None:
         log.add(issue.campaign, (r.address for r in recipients))
-    interval = 1.0 / pacing.rate if pacing.rate > 0 else 0.0
-    last = 0.0
+    pace = _Pacer(pacing.rate, sleep)
     try:
         for recipient in recipients:
-            state = log.status(issue.campaign, recipient.address) if log is not None else None
-            if state in ("sent", "failed"):
-                report.skipped.append(recipient.address)
-                if progress:
-                    progress(recipient.address, "skipped")
-                continue
-            if state == "sending":
-                report.resumed.append(recipient.address)
-            message = message_for(issue, recipient)
-            outcome = "sent"
-            for attempt in range(pacing.retries + 1):
-                wait = last + interval - time.monotonic()
-                if wait > 0:
-                    sleep(wait)
-                last = time.monotonic()
-                if log is not None:
-                    log.mark(
-                        issue.campaign,
-                        recipient.address,
-                        "sending",
-                        message_id=str(message["Message-ID"]),
-                    )
-                try:
-                    mailer.send(message, recipient.address)
-                except MastheadError:
-                    # No connection: nothing went out, so the recipient is still to do.
-                    if log is not None:
-                        log.mark(issue.campaign, recipient.address, "pending")
-                    raise
-                except smtplib.SMTPException as exc:
-                    code, reply = smtp_reply(exc)
-                    mailer.reset()
-                    if 400 <= code < 500 and attempt < pacing.retries:
-                        if log is not None:
-                            log.mark(
-                                issue.campaign, recipient.address, "pending", code=code, reply=reply
-                            )
-                        sleep(pacing.retry_delay * (2**attempt))
-                        continue
-                    if 400 <= code < 500:
-                        outcome = "deferred"
-                        report.deferred[recipient.address] = f"{code} {reply}"
-                    else:
-                        outcome = "failed"
-                        report.failed[recipient.address] = f"{code} {reply}".strip()
-                    if log is not None:
-                        log.mark(
-                            issue.campaign,
-                            recipient.address,
-                            outcome,
-                            code=code or None,
-                            reply=reply,
-                        )
-                    break
+            address = recipient.address
+            row = log.row(issue.campaign, address) if log is not None else None
+            if row is not None and row.status == "sent":
+                report.skipped.append(address)
+                outcome = "sent before"
+            elif row is not None and row.status == "failed" and not retry_failed:
+                report.failed[address] = row.described
+                report.failed_before.append(address)
+                outcome = "failed before"
+            elif report.stopped:
+                # Not tried in this run; what an earlier run left is reported as it is.
+                if row is not None and row.status == "deferred":
+                    report.deferred[address] = f"{row.described} (an earlier run)"
                 else:
-                    if log is not None:
-                        log.mark(issue.campaign, recipient.address, "sent", code=250)
-                    report.sent.append(recipient.address)
-                    break
+                    report.pending.append(address)
+                continue
+            else:
+                if row is not None and row.status == "sending":
+                    report.resumed.append(address)
+                outcome = _deliver(issue, recipient, mailer, log, report, pacing, pace, sleep)
             if progress:
-                progress(recipient.address, outcome)
+                progress(address, outcome)
     finally:
         mailer.close()
     return report
+
+
+def _deliver(
+    issue: Issue,
+    recipient: Recipient,
+    mailer: Mailer,
+    log: SendLog | None,
+    report: SendReport,
+    pacing: Pacing,
+    pace: Callable[[], None],
+    sleep: Callable[[float], None],
+) -> str:
+    """One recipient, with its retries; records and reports the outcome, and returns it."""
+    address = recipient.address
+    message = message_for(issue, recipient)
+    message_id = str(message["Message-ID"])
+
+    def mark(status: str, code: int | None = None, reply: str | None = None) -> None:
+        if log is not None:
+            log.mark(
+                issue.campaign,
+                address,
+                status,
+                code=code,
+                reply=reply,
+                message_id=message_id if status == "sending" else None,
+            )
+
+    failure: DeliveryError | ConnectError | None = None
+    reached = uncertain = False
+    for attempt in range(pacing.retries + 1):
+        if attempt:
+            sleep(pacing.retry_delay * (2 ** (attempt - 1)))
+        pace()
+        mark("sending")
+        try:
+            mailer.send(message, address)
+        except ConnectError as exc:
+            failure = exc
+            if exc.permanent:
+                break
+        except DeliveryError as exc:
+            failure = exc
+            reached = True
+            uncertain = uncertain or exc.uncertain
+            if exc.permanent:
+                mark("failed", exc.code, exc.reply)
+                report.failed[address] = str(exc)
+                if exc.sender:
+                    report.stopped = (
+                        f"the server refused the sender ({exc}), so nobody else can be sent "
+                        "to; fix that and run again (--retry-failed also retries this recipient)"
+                    )
+                return "failed"
+        else:
+            mark("sent", 250)
+            report.sent.append(address)
+            if uncertain:
+                report.uncertain.append(address)
+            return "sent"
+        # Temporary: the row says so until the next attempt (or the next run).
+        mark("pending", *_code_reply(failure))
+
+    assert failure is not None
+    if isinstance(failure, ConnectError):
+        report.stopped = str(failure)
+        if not reached:
+            # Nothing reached the server: the recipient is as it was before.
+            mark("pending", *_code_reply(failure))
+            report.pending.append(address)
+            return "not tried"
+    elif failure.connection:
+        report.stopped = (
+            f"the server keeps dropping the connection ({failure}); the rest of the list "
+            "is left for the next run"
+        )
+    mark("deferred", *_code_reply(failure))
+    report.deferred[address] = str(failure)
+    if uncertain:
+        report.uncertain.append(address)
+    return "deferred"
+
+
+def _code_reply(failure: DeliveryError | ConnectError) -> tuple[int | None, str]:
+    """The send log's ``code`` and ``reply`` of a failed attempt."""
+    if isinstance(failure, DeliveryError) and failure.code:
+        return failure.code, failure.reply
+    return None, str(failure)

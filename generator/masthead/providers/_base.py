@@ -55,7 +55,10 @@ class Push:
     """The request(s) that create the draft, in order; a later one may carry
     :data:`masthead.email.push.DRAFT_ID` in its URL, replaced by the first one's draft id."""
     draft_id: Callable[[Any], str]
-    """The created draft's id, read from the JSON answer of the first request."""
+    """The created draft's id, read from the JSON answer of the first request
+    (``""`` when the answer holds none: then no draft is known to exist)."""
+    draft_url: Callable[[Any], str] | None = None
+    """The created draft's URL in that answer, when the provider gives one."""
 
 
 @dataclass(frozen=True)
@@ -141,3 +144,25 @@ def credentials(provider: str, keys: tuple[str, ...], env: Mapping[str, str]) ->
 
 JSON_HEADERS: dict[str, str] = {"Content-Type": "application/json", "Accept": "application/json"}
 """Headers of every JSON request to a provider's API."""
+
+
+def answer_id(value: Any) -> str:
+    """An id as found in a provider's JSON answer: a string or a number, else ``""``
+    (a nested object, a list, ``true`` are not ids)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    return str(value).strip()
+
+
+def answer_url(value: Any) -> str:
+    """A URL as found in a provider's JSON answer: an absolute http(s) URL, else ``""``."""
+    return value.strip() if isinstance(value, str) and web_url(value.strip()) else ""
+
+
+def member(answer: Any, *keys: str) -> Any:
+    """``answer[keys[0]][keys[1]]...``, or ``None`` when a level is missing or not an object."""
+    for key in keys:
+        if not isinstance(answer, dict):
+            return None
+        answer = answer.get(key)
+    return answer

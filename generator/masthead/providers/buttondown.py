@@ -7,7 +7,8 @@
   ``Authorization: Token <key>`` (``BUTTONDOWN_API_KEY``); ``subject``, ``body``
   (HTML), ``description``, ``canonical_url`` and ``status: "draft"``, always
   (Buttondown's older API versions send an email created without a status
-  straight away). The answer is the email, its ``id`` at the top level.
+  straight away). The answer is the email, its ``id`` at the top level (and its
+  ``absolute_url``).
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ from ._base import (
     Push,
     PushOptions,
     Subscribe,
+    answer_id,
+    answer_url,
     credentials,
     form,
+    member,
     raw_text,
     token,
 )
@@ -74,13 +78,19 @@ def push_requests(
             "canonical_url": issue.get("web_url"),
             "status": "draft",
         },
+        secrets=(key,),
     )
     return (request,)
 
 
 def draft_id(answer: Any) -> str:
     """The id of the created email: ``{"id": ...}``."""
-    return str(answer.get("id") or "") if isinstance(answer, dict) else ""
+    return answer_id(member(answer, "id"))
+
+
+def draft_url(answer: Any) -> str:
+    """The created email's page: ``{"absolute_url": ...}``."""
+    return answer_url(member(answer, "absolute_url"))
 
 
 PROVIDER = Provider(
@@ -90,5 +100,5 @@ PROVIDER = Provider(
     form_example="{account: kernelnotes}",
     form=subscribe_form,
     merge_tag="{{ unsubscribe_url }}",
-    push=Push(ENV_KEYS, (), push_requests, draft_id),
+    push=Push(ENV_KEYS, (), push_requests, draft_id, draft_url),
 )

@@ -6,7 +6,7 @@
 - Draft (API v4): ``POST https://api.kit.com/v4/broadcasts`` with
   ``X-Kit-Api-Key: <key>`` (``KIT_API_KEY``); ``subject``, ``content`` (HTML),
   ``preview_text``, ``description``, ``public: false`` and ``send_at: null``
-  (null saves a draft). The answer is ``{"broadcast": {"id": ...}}``.
+  (null saves a draft). The answer is ``{"broadcast": {"id": ..., "public_url": ...}}``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,11 @@ from ._base import (
     Push,
     PushOptions,
     Subscribe,
+    answer_id,
+    answer_url,
     credentials,
     form,
+    member,
     raw_text,
     token,
 )
@@ -73,14 +76,19 @@ def push_requests(
             "public": False,
             "send_at": None,
         },
+        secrets=(key,),
     )
     return (request,)
 
 
 def draft_id(answer: Any) -> str:
     """The id of the created broadcast: ``{"broadcast": {"id": ...}}``."""
-    broadcast = answer.get("broadcast") if isinstance(answer, dict) else None
-    return str(broadcast.get("id") or "") if isinstance(broadcast, dict) else ""
+    return answer_id(member(answer, "broadcast", "id"))
+
+
+def draft_url(answer: Any) -> str:
+    """The broadcast's page: ``{"broadcast": {"public_url": ...}}``."""
+    return answer_url(member(answer, "broadcast", "public_url"))
 
 
 PROVIDER = Provider(
@@ -90,5 +98,5 @@ PROVIDER = Provider(
     form_example='{form: "4827361"}',
     form=subscribe_form,
     merge_tag="{{ unsubscribe_url }}",
-    push=Push(ENV_KEYS, (), push_requests, draft_id),
+    push=Push(ENV_KEYS, (), push_requests, draft_id, draft_url),
 )

@@ -26,8 +26,10 @@ from ._base import (
     Push,
     PushOptions,
     Subscribe,
+    answer_id,
     credentials,
     form,
+    member,
     raw_text,
     token,
     web_url,
@@ -130,14 +132,14 @@ def push_requests(
             "body": issue.html,
             "altbody": go_template_literal(issue.text, keep=(MERGE_TAG,)),
         },
+        secrets=(api_token,),
     )
     return (request,)
 
 
 def draft_id(answer: Any) -> str:
     """The id of the created campaign: ``{"data": {"id": ...}}``."""
-    data = answer.get("data") if isinstance(answer, dict) else None
-    return str(data.get("id") or "") if isinstance(data, dict) else ""
+    return answer_id(member(answer, "data", "id"))
 
 
 PROVIDER = Provider(

@@ -12,7 +12,7 @@
   1. ``POST /campaigns`` with ``type: "regular"``, ``recipients.list_id`` (the
      audience, ``--list-id`` or ``MAILCHIMP_LIST_ID``) and ``settings``
      (``subject_line``, ``preview_text``, ``title``, ``from_name``, ``reply_to``);
-     the answer is the campaign, its ``id`` at the top level;
+     the answer is the campaign, its ``id`` (and ``archive_url``) at the top level;
   2. ``PUT /campaigns/{id}/content`` with ``html`` and ``plain_text``.
 
   A campaign stays a draft until it is sent.
@@ -34,8 +34,11 @@ from ._base import (
     Push,
     PushOptions,
     Subscribe,
+    answer_id,
+    answer_url,
     credentials,
     form,
+    member,
     raw_text,
     token,
 )
@@ -126,6 +129,7 @@ def push_requests(
             "recipients": {"list_id": audience},
             "settings": {k: v for k, v in settings.items() if v},
         },
+        secrets=(key,),
     )
     content = PushRequest(
         NAME,
@@ -133,13 +137,19 @@ def push_requests(
         f"{base}/campaigns/{DRAFT_ID}/content",
         headers,
         {"html": issue.html, "plain_text": issue.text},
+        secrets=(key,),
     )
     return (create, content)
 
 
 def draft_id(answer: Any) -> str:
     """The id of the created campaign: ``{"id": ...}``."""
-    return str(answer.get("id") or "") if isinstance(answer, dict) else ""
+    return answer_id(member(answer, "id"))
+
+
+def draft_url(answer: Any) -> str:
+    """The campaign's archive page: ``{"archive_url": ...}``."""
+    return answer_url(member(answer, "archive_url"))
 
 
 PROVIDER = Provider(
@@ -149,5 +159,5 @@ PROVIDER = Provider(
     form_example=f"{{action: {FORM_EXAMPLE}}}",
     form=subscribe_form,
     merge_tag="*|UNSUB|*",
-    push=Push(ENV_KEYS, (LIST_ENV,), push_requests, draft_id),
+    push=Push(ENV_KEYS, (LIST_ENV,), push_requests, draft_id, draft_url),
 )
