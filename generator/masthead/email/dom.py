@@ -137,10 +137,12 @@ class Element:
     def iter(self) -> Iterator[Element]:
         """This element and every element below it, in document order."""
         stack: list[Element] = [self]
+        pop, extend = stack.pop, stack.extend
         while stack:
-            node = stack.pop()
+            node = pop()
             yield node
-            stack.extend(c for c in reversed(node.children) if isinstance(c, Element))
+            if node.children:
+                extend([c for c in reversed(node.children) if isinstance(c, Element)])
 
     def find_all(self, match: Callable[[Element], bool]) -> list[Element]:
         return [el for el in self.iter() if el is not self and match(el)]
@@ -167,7 +169,7 @@ def replace(old: Element | Text | Comment, new: list[Element | Text | Comment]) 
     parent = old.parent
     if parent is None:
         raise ValueError("cannot replace the root")
-    index = next(i for i, c in enumerate(parent.children) if c is old)
+    index = parent.children.index(old)  # by identity: nodes compare by identity
     for node in new:
         node.parent = parent
     parent.children[index : index + 1] = new
@@ -191,6 +193,18 @@ def el(
     for child in children:
         node.append(Text(child) if isinstance(child, str) else child)
     return node
+
+
+def clone(node: Element | Text | Comment) -> Element | Text | Comment:
+    """A deep copy of ``node``, with no parent."""
+    if isinstance(node, Text):
+        return Text(node.data)
+    if isinstance(node, Comment):
+        return Comment(node.data)
+    copy = Element(node.tag, dict(node.attrs))
+    for child in node.children:
+        copy.append(clone(child))
+    return copy
 
 
 class _Builder(HTMLParser):

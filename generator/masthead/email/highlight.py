@@ -38,7 +38,19 @@ def token_styles(style_name: str = DEFAULT_STYLE) -> dict[str, str]:
     return styles
 
 
+LINE_NUMBER = "color:#8c959f"
+"""Inline line numbers (``linenos`` spans), as GitHub greys them."""
+
+
+@functools.cache
+def _marks(style_name: str) -> dict[str, str]:
+    """Spans that are not tokens: highlighted lines (``hl_lines``) and line numbers."""
+    highlight = get_style_by_name(style_name).highlight_color or "#ffffcc"
+    return {"hll": f"background-color:{highlight}", "linenos": LINE_NUMBER}
+
+
 def inline_style_for(classes: list[str], style_name: str = DEFAULT_STYLE) -> str:
     """The declarations for a span's classes ('' when the token is not styled)."""
     table = token_styles(style_name)
-    return ";".join(table[c] for c in classes if c in table)
+    marks = _marks(style_name)
+    return ";".join(table.get(c) or marks[c] for c in classes if c in table or c in marks)

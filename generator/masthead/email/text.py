@@ -4,6 +4,13 @@ Headings, paragraphs, lists, block quotes, code and tables become readable
 text; links become numbered references (``word [3]``) listed at the end;
 lines are at most 78 characters (a URL longer than that stays whole on its
 own line, since breaking it would break the link).
+
+The constructs follow their HTML forms (:mod:`masthead.email.constructs`): a
+tab's label is a heading over its panel; an admonition or details is a block
+behind ``| `` bars that starts ``Warning: its title``; a progress bar is
+``[#########-----------] 45%``; a table too wide for a phone is ``Label:
+value`` lines; footnotes are ``[1]`` in the text and ``[1] ...`` at the end,
+with the links numbered after them.
 """
 
 from __future__ import annotations
@@ -59,6 +66,11 @@ BLOCK = frozenset(
 _SPACE = re.compile(r"\s+")
 CARD_IMAGES = frozenset({"mh-e-card__avatar", "mh-e-card__thumb"})
 """Images of tweet and video cards, left out of the text (the card's words carry them)."""
+ICON = "\ue000"
+"""Stands for an icon without a name while a line is put together: it is left out, and
+so are brackets right around it (``[:icon:][x]`` that Markdown did not make a link)."""
+BAR = 20
+"""Characters of a progress bar: ``[#########-----------] 45%``."""
 
 
 @dataclass
@@ -67,16 +79,28 @@ class TextRenderer:
 
     width: int = WIDTH
     links: list[str] = field(default_factory=list)
+    footnotes: int = 0
+    """Numbers ``[1]`` to ``[footnotes]`` are the footnotes'; links are numbered after them."""
 
     def link_number(self, url: str) -> int:
         if url in self.links:
-            return self.links.index(url) + 1
+            return self.links.index(url) + 1 + self.footnotes
         self.links.append(url)
-        return len(self.links)
+        return len(self.links) + self.footnotes
 
     def render(self, fragment: str | Element) -> str:
         """``fragment`` (HTML, or an already parsed tree) as wrapped text."""
         root = dom.parse(fragment) if isinstance(fragment, str) else fragment
+        if not self.links and not self.footnotes:
+            notes = root.find_all(
+                lambda e: (
+                    e.tag == "li"
+                    and e.parent is not None
+                    and e.parent.parent is not None
+                    and e.parent.parent.has_class("mh-e-footnotes")
+                )
+            )
+            self.footnotes = len(notes)
         return "\n\n".join(self._blocks(root, self.width))
 
     def references(self) -> str:
@@ -84,7 +108,7 @@ class TextRenderer:
         if not self.links:
             return ""
         lines = ["Links:"]
-        for number, url in enumerate(self.links, 1):
+        for number, url in enumerate(self.links, 1 + self.footnotes):
             label = f"[{number}] "
             if len(label) + len(url) <= self.width:
                 lines.append(label + url)
@@ -121,6 +145,19 @@ class TextRenderer:
 
     def _block(self, node: Element, width: int) -> list[str]:
         tag = node.tag
+        if node.has_class("mh-e-tab__label"):
+            text = _wrap(_SPACE.sub(" ", self._inline(node)).strip(), width)
+            longest = max((len(line) for line in text.splitlines()), default=0)
+            rule = "." if _nested(node, "mh-e-tab__panel") else "~"
+            return [f"{text}\n{rule * longest}"] if text else []
+        if tag == "table" and node.has_class("mh-e-admonition"):
+            return [self._admonition(node, width)]
+        if tag == "table" and node.has_class("mh-e-progress"):
+            return [self._progress(node, width)]
+        if tag == "table" and node.has_class("mh-e-stack"):
+            return [self._stack(node, width)]
+        if tag == "ol" and node.parent is not None and node.parent.has_class("mh-e-footnotes"):
+            return [self._list(node, width, footnotes=True)]
         if tag in ("h1", "h2", "h3"):
             text = _SPACE.sub(" ", self._inline(node)).strip()
             wrapped = _wrap(text, width)
@@ -144,11 +181,83 @@ class TextRenderer:
             return [self._row(node, width)]
         return self._blocks(node, width)
 
-    def _list(self, node: Element, width: int) -> str:
+    def _admonition(self, table: Element, width: int) -> str:
+        """An admonition or details: ``| Warning: its title``, then its content, each line
+        behind a bar."""
+        cell = table.find(lambda e: e.has_class("mh-e-admonition__cell")) or table
+        title = next(
+            (
+                c
+                for c in cell.children
+                if isinstance(c, Element) and c.has_class("mh-e-admonition__title")
+            ),
+            None,
+        )
+        kind = next(
+            (
+                c.removeprefix("mh-e-admonition--")
+                for c in table.classes
+                if c.startswith("mh-e-admonition--")
+            ),
+            "",
+        )
+        label = kind.replace("-", " ").capitalize()
+        heading = _SPACE.sub(" ", self._inline(title)).strip() if title is not None else ""
+        if not label:
+            head = heading
+        elif not heading or heading.lower() == label.lower():
+            head = f"{label}:"
+        else:
+            head = f"{label}: {heading}"
+        rest = Element("div", children=[c for c in cell.children if c is not title])
+        inner = "\n\n".join(self._blocks(rest, width - 2))
+        lines = (_wrap(head, width - 2).splitlines() if head else []) + inner.splitlines()
+        return "\n".join(f"| {line}".rstrip() for line in lines)
+
+    def _progress(self, table: Element, width: int) -> str:
+        """A progress bar: ``[#########-----------] 45%``."""
+        bar = table.find(lambda e: e.has_class("mh-e-progress__bar"))
+        try:
+            percent = float(bar.get("width").rstrip("%")) if bar is not None else 0.0
+        except ValueError:
+            percent = 0.0
+        filled = round(percent / 100 * BAR)
+        label = table.find(lambda e: e.has_class("mh-e-progress__label"))
+        text = _SPACE.sub(" ", self._inline(label)).strip() if label is not None else ""
+        return _wrap(f"[{'#' * filled}{'-' * (BAR - filled)}] {text}", width)
+
+    def _stack(self, table: Element, width: int) -> str:
+        """A wide table shown as stacked rows: ``Label: value`` lines, a blank line
+        between rows."""
+        records: list[list[str]] = []
+        for tr in table.find_all(lambda e: e.tag == "tr"):
+            cells = [c for c in tr.children if isinstance(c, Element) and c.tag in ("td", "th")]
+            value = next((c for c in cells if c.has_class("mh-e-stack__value")), None)
+            if value is None:
+                continue
+            label = next((c for c in cells if c.has_class("mh-e-stack__label")), None)
+            if value.has_class("mh-e-stack__first") or not records:
+                records.append([])
+            name = _SPACE.sub(" ", self._inline(label)).strip() if label is not None else ""
+            text = _SPACE.sub(" ", self._inline(value)).strip()
+            line = f"{name}: {text}" if name else text
+            wrapped = textwrap.wrap(
+                _cut_long_words(line, width - 2),
+                width=width,
+                subsequent_indent="  ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            records[-1].append("\n".join(wrapped))
+        return "\n\n".join("\n".join(r) for r in records if r)
+
+    def _list(self, node: Element, width: int, *, footnotes: bool = False) -> str:
         items: list[str] = []
         number = int(node.get("start") or 1) if node.tag == "ol" else 0
         for li in (c for c in node.children if isinstance(c, Element) and c.tag == "li"):
             marker = f"{number}. " if node.tag == "ol" else "- "
+            if footnotes:
+                marker = f"[{number}] "
             number += 1
             inner = "\n\n".join(self._blocks(li, width - len(marker))) or ""
             pad = " " * len(marker)
@@ -173,6 +282,8 @@ class TextRenderer:
             if CARD_IMAGES & set(node.classes):
                 return ""  # the card's text and link say it already
             alt = node.get("alt").strip()
+            if node.has_class("mh-e-icon"):
+                return alt or ICON
             return f"[{alt}]" if alt else ""
         if node.tag == "br":
             return "\n"
@@ -183,9 +294,11 @@ class TextRenderer:
             elif isinstance(child, Element):
                 parts.append(self._inline(child))
         text = "".join(parts)
+        if node.tag == "sup" and node.has_class("mh-e-fnref"):
+            return f"[{text.strip()}]"
         if node.tag == "a" and node.get("href"):
             href = node.get("href")
-            label = _SPACE.sub(" ", text).strip()
+            label = _SPACE.sub(" ", text.replace(ICON, "")).strip()
             if not label:
                 return ""
             if label == href or label == href.removeprefix("mailto:"):
@@ -196,12 +309,37 @@ class TextRenderer:
         return text
 
 
+def _nested(node: Element, cls: str) -> bool:
+    """Whether ``node`` is inside an element of class ``cls``."""
+    parent = node.parent
+    while parent is not None:
+        if parent.has_class(cls):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _cut_long_words(text: str, width: int) -> str:
+    """A word longer than a line (base64, a compound) cut into pieces; a URL stays whole."""
+    if not any(len(word) > width and "://" not in word for word in text.split()):
+        return text
+    return " ".join(
+        " ".join(word[i : i + width] for i in range(0, len(word), width))
+        if len(word) > width and "://" not in word
+        else word
+        for word in text.split()
+    )
+
+
 def _wrap(text: str, width: int) -> str:
+    if ICON in text:
+        text = re.sub(r" {2,}", " ", text.replace(f"[{ICON}]", "").replace(ICON, ""))
     lines = []
     for para in text.split("\n"):
         para = para.strip()
         if not para:
             continue
+        para = _cut_long_words(para, width)
         lines.extend(
             textwrap.wrap(para, width=width, break_long_words=False, break_on_hyphens=False)
         )

@@ -3,10 +3,12 @@
 Components are swapped for their email forms: a diagram's SVG becomes its 2x
 PNG (``data-png``), tweet and video cards are made again from the model they
 carry (``data-mh-card``, see :mod:`masthead.newsletter.cards`), code blocks get
-inline highlight colours. Active
-content (SVG, script, iframe, video, forms) and ``data:`` URIs are dropped;
-every URL becomes absolute (from the page's web URL); every image gets a
-``width`` and an ``alt``.
+inline highlight colours. Tabs, admonitions, details, icons, emoji, math,
+progress bars, code titles, footnotes and wide tables get their email forms
+(:mod:`masthead.email.constructs`). Active content (script, iframe, video,
+forms) and ``data:`` URIs are dropped; every URL becomes absolute (from the
+page's web URL); every image gets an ``alt`` and, when its size is known, a
+``width`` no larger than the image itself.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from ..newsletter import cards
-from . import dom
+from . import constructs, dom
 from .dom import Comment, Element, Text
 from .highlight import CODE_BACKGROUND, inline_style_for
 from .imagesize import image_size
@@ -26,6 +28,10 @@ from .raster import Rasterise
 
 CONTENT_WIDTH = 552
 """Width of the content column in CSS px: 600 px minus 24 px padding each side."""
+
+NARROWEST_COLUMN = 343
+"""Width of the content column on a 375 px phone (16 px padding each side): an image no
+wider than this is never narrowed, so it keeps its height attribute."""
 
 DROP_ELEMENTS = frozenset(
     [
@@ -144,10 +150,29 @@ def transform(content_html: str, ctx: TransformContext) -> TransformResult:
         _diagram(node, state)
     for node in root.find_all(lambda e: e.has_class("mh-card") and bool(e.get("data-mh-card"))):
         _card(node, state)
-    for node in root.find_all(_is_code_block):
-        _code_block(node)
+    # Each construct of Python-Markdown, pymdown-extensions and Material -> its email form.
+    warn = state.warnings.append
+    found = constructs.find(root)
+    constructs.emoji_characters(found.emoji)
+    constructs.math(found.math, warn)
+    constructs.sections(found.sections)
+    constructs.inline_svg(found.svg, ctx, warn, DROP_ELEMENTS - {"svg"})
+    constructs.progress_bars(found.progress)
+    constructs.embeds(found.embeds, ctx.page_url, warn)
+    constructs.mermaid(found.mermaid, warn)
+    constructs.footnotes(found.footnote_refs, found.footnotes)
+    constructs.code_titles(found.code_titles)
+    for node in root.find_all(lambda e: _is_code_block(e) or _is_inline_code(e)):
+        if node.tag == "code":
+            _inline_code(node)
+        else:
+            _code_block(node)
+    constructs.inline_marks(found.marks)
+    constructs.wide_tables(found.tables, warn)
     _task_lists(root)
     _sanitize(root, state)
+    constructs.fixed_widths(root, ctx.content_width, warn)
+    constructs.empty_paragraphs(found.paragraphs)
     images = [img.get("src") for img in root.iter() if img.tag == "img"]
     return TransformResult(dom.serialize(root), tuple(state.warnings), tuple(images), root)
 
@@ -237,7 +262,7 @@ def _diagram(fig: Element, state: _State) -> None:
     img = dom.el(
         "img", {"src": urljoin(ctx.site_url, png.lstrip("/")), "alt": alt, "width": str(width)}
     )
-    if height:
+    if height and width <= NARROWEST_COLUMN:
         img.attrs["height"] = str(height)
     img.attrs["class"] = "mh-e-image"
     cells = [dom.el("td", {"class": "mh-e-figure__media"}, img)]
@@ -290,6 +315,11 @@ def _code_block(node: Element) -> None:
     for a in node.find_all(lambda e: e.tag == "a" and not e.get("href").startswith("http")):
         dom.unwrap(a)  # line anchors of pymdownx.highlight
     for span in node.find_all(lambda e: e.tag == "span"):
+        if span.has_class("linenos"):
+            # Inline line numbers (linenums_style: inline or pymdownx-inline).
+            number = (span.get("data-linenos") or span.text()).rstrip()
+            span.children = []
+            span.append(Text(f"{number} "))
         style = inline_style_for(span.classes)
         if style:
             span.attrs = {"style": style}
@@ -301,10 +331,32 @@ def _code_block(node: Element) -> None:
     node.attrs["style"] = f"background-color:{CODE_BACKGROUND}"
 
 
+def _is_inline_code(e: Element) -> bool:
+    return e.tag == "code" and e.has_class("highlight")
+
+
+def _inline_code(node: Element) -> None:
+    """Inline code highlighted by ``pymdownx.inlinehilite``: its token colours inline."""
+    if node.parent is None or node.parent.tag == "pre":
+        return
+    for span in node.find_all(lambda e: e.tag == "span"):
+        style = inline_style_for(span.classes)
+        if style:
+            span.attrs = {"style": style}
+        else:
+            dom.unwrap(span)
+    node.attrs = {}
+
+
 def _task_lists(root: Element) -> None:
     for box in root.find_all(lambda e: e.tag == "input" and e.get("type") == "checkbox"):
         mark = "☑ " if "checked" in box.attrs else "☐ "
+        label = box.parent
         dom.replace(box, [Text(mark)])
+        if label is not None and label.tag == "label" and label.has_class("task-list-control"):
+            for span in label.find_all(lambda e: e.has_class("task-list-indicator")):
+                dom.remove(span)
+            dom.unwrap(label)
 
 
 def _local_file(url: str, ctx: TransformContext) -> Path | None:
@@ -414,21 +466,37 @@ def _image(img: Element, state: _State) -> None:
     if "alt" not in img.attrs or img.attrs["alt"] is None:
         img.attrs["alt"] = ""
         state.warnings.append(f"image {src} has no alt text")
+    styled = re.search(r"(?:^|;)\s*width\s*:\s*([0-9.]+)px", img.get("style"))
+    if not img.get("width") and styled:
+        img.attrs["width"] = styled.group(1)  # { style="width: 200px" } of attr_list
     width = _int(img.get("width"), 0) if img.get("width") else 0
-    height = _int(img.get("height"), 0) if img.get("height") else 0
+    height = _int(img.get("height"), 0) if width and img.get("height") else 0
+    local = _local_file(src, ctx)
+    size = image_size(local) if local is not None else None
+    if size is not None and (not width or width > size[0]):
+        # Never wider than the image itself: a small image is not blown up.
+        height = round(height * size[0] / width) if width and height else size[1]
+        width = size[0]
+    elif size is not None and not height:
+        height = round(size[1] * width / size[0])
     if not width:
-        local = _local_file(src, ctx)
-        size = image_size(local) if local is not None else None
-        if size is None:
-            width, height = ctx.content_width, 0
-            state.warnings.append(f"size of image {src} is unknown; shown at {width} px wide")
-        else:
-            width, height = size
+        # Shown at its own size (max-width: 100%), never stretched to the column.
+        img.attrs.pop("width", None)
+        img.attrs.pop("height", None)
+        state.warnings.append(
+            f"size of image {src} is unknown (not a file of the built site); it is shown at "
+            "its own size, at most the column's width"
+        )
+        if "class" not in img.attrs or not img.get("class"):
+            img.attrs["class"] = "mh-e-image"
+        return
     fitted_w, fitted_h = _fit(width, height or None, ctx.content_width)
     img.attrs["width"] = str(fitted_w)
-    if fitted_h:
+    if fitted_h and fitted_w <= NARROWEST_COLUMN:
         img.attrs["height"] = str(fitted_h)
     else:
+        # Narrowed by max-width on a phone: its height follows from its own proportions
+        # (a height attribute would stretch it, and Yahoo ignores CSS height: auto).
         img.attrs.pop("height", None)
     if "class" not in img.attrs or not img.get("class"):
         img.attrs["class"] = "mh-e-image"
