@@ -665,10 +665,17 @@ def feature_uses(html: str, known: set[str]) -> Uses:
     """caniemail slug -> each way and place the email uses it."""
     walk = _Walk(known)
     root = dom.parse(html)
+    revealed = False  # inside <!--[if !mso]><!--> ... <!--<![endif]-->
     for node in root.children:
+        if isinstance(node, dom.Comment):
+            if _REVEALED_START.match(node.data.strip()):
+                revealed = True
+            elif _REVEALED_END.match(node.data):
+                revealed = False
         # caniemail's html-doctype is the HTML5 doctype; older ones have no entry.
         if isinstance(node, dom.Decl) and re.fullmatch(r"doctype\s+html\s*", node.data, re.I):
-            walk.add("html-doctype", f"<!{node.data}>", "", frozenset())
+            scope = frozenset({NOT_MSO}) if revealed else frozenset()
+            walk.add("html-doctype", f"<!{node.data}>", "", scope)
     walk.children(root, frozenset(), False)
     return walk.uses
 

@@ -13,6 +13,7 @@ STYLE_LIMIT = 16 * 1024
 """Gmail drops a <style> block larger than this."""
 
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>.*?</style>", re.DOTALL | re.IGNORECASE)
 _CLASS_SELECTOR = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
 
 
@@ -45,7 +46,24 @@ def inline_css(document: str, *, merge_tags: frozenset[str] = frozenset()) -> st
                 del node.attrs["class"]
         if node.get("style"):
             node.attrs["style"] = _compact_declarations(node.get("style"))
-    return dom.serialize(root, protect_templates=True, exempt=merge_tags)
+    return _hidden_from_outlook(dom.serialize(root, protect_templates=True, exempt=merge_tags))
+
+
+_NOT_MSO, _END = "<!--[if !mso]><!-->", "<!--<![endif]-->"
+
+
+def _hidden_from_outlook(document: str) -> str:
+    """The doctype and the head ``<style>`` (its ``@media`` rules) behind conditional
+    comments that Outlook for Windows skips: it supports neither, and every other client
+    reads them as plain markup (a comment before the doctype keeps standards mode)."""
+    document = re.sub(
+        r"\A\s*(<!DOCTYPE html>)",
+        lambda m: f"{_NOT_MSO}{m.group(1)}{_END}",
+        document,
+        count=1,
+        flags=re.IGNORECASE,
+    )
+    return _STYLE_ELEMENT.sub(lambda m: f"{_NOT_MSO}{m.group(0)}{_END}", document, count=1)
 
 
 def head_style(document: str) -> str:
