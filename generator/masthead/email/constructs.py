@@ -105,17 +105,7 @@ def _level(node: Element, headings: dict[int, Element]) -> int:
 
 
 def _table(cls: str) -> Element:
-    return dom.el(
-        "table",
-        {
-            "role": "presentation",
-            "class": cls,
-            "width": "100%",
-            "cellpadding": "0",
-            "cellspacing": "0",
-            "border": "0",
-        },
-    )
+    return dom.presentation_table(cls)
 
 
 def _plural(count: int, word: str) -> str:

@@ -195,6 +195,22 @@ def el(
     return node
 
 
+def presentation_table(cls: str) -> Element:
+    """An empty full-width layout table (``role="presentation"``, no spacing or border):
+    what Outlook for Windows lays out reliably."""
+    return el(
+        "table",
+        {
+            "role": "presentation",
+            "class": cls,
+            "width": "100%",
+            "cellpadding": "0",
+            "cellspacing": "0",
+            "border": "0",
+        },
+    )
+
+
 def clone(node: Element | Text | Comment) -> Element | Text | Comment:
     """A deep copy of ``node``, with no parent."""
     if isinstance(node, Text):

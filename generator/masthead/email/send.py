@@ -538,13 +538,7 @@ class Mailer:
         try:
             conn.send_message(message, to_addrs=[to_addr])
         except smtplib.SMTPServerDisconnected as exc:
-            self._drop()
-            raise DeliveryError(
-                0,
-                f"the connection was lost ({_os_error(exc, self.settings.timeout)})",
-                uncertain=conn.payload_sent,
-                connection=True,
-            ) from exc
+            raise self._lost(exc, conn.payload_sent) from exc
         except smtplib.SMTPException as exc:
             code, reply = smtp_reply(exc)
             if code == 421:  # the server is closing the session
@@ -558,13 +552,17 @@ class Mailer:
                 sender=isinstance(exc, smtplib.SMTPSenderRefused),
             ) from exc
         except OSError as exc:
-            self._drop()
-            raise DeliveryError(
-                0,
-                f"the connection was lost ({_os_error(exc, self.settings.timeout)})",
-                uncertain=conn.payload_sent,
-                connection=True,
-            ) from exc
+            raise self._lost(exc, conn.payload_sent) from exc
+
+    def _lost(self, exc: OSError, payload_sent: bool) -> DeliveryError:
+        """A dropped connection: temporary, and uncertain once the whole message went out."""
+        self._drop()
+        return DeliveryError(
+            0,
+            f"the connection was lost ({_os_error(exc, self.settings.timeout)})",
+            uncertain=payload_sent,
+            connection=True,
+        )
 
     def reset(self) -> None:
         if self.conn is not None:

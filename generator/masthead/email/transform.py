@@ -222,17 +222,7 @@ def _fit(width: int, height: int | None, limit: int) -> tuple[int, int | None]:
 
 def _table(cls: str, *cells: Element, align: str | None = None) -> Element:
     """A one-column presentation table (what Outlook for Windows lays out reliably)."""
-    table = dom.el(
-        "table",
-        {
-            "role": "presentation",
-            "class": cls,
-            "width": "100%",
-            "cellpadding": "0",
-            "cellspacing": "0",
-            "border": "0",
-        },
-    )
+    table = dom.presentation_table(cls)
     for cell in cells:
         tr = dom.el("tr")
         if align:
