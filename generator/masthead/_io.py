@@ -116,10 +116,8 @@ def staging_dir(target: Path) -> Path:
     earlier builds killed part-way left there are removed first."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    for stale in target.parent.glob(f".{target.name}.*"):
-        if stale.is_dir() and (
-            stale.name.startswith(f".{target.name}.new-")
-            or stale.name.startswith(f".{target.name}.old-")
-        ):
+    leftovers = (f".{target.name}.new-", f".{target.name}.old-")
+    for stale in target.parent.iterdir():
+        if stale.name.startswith(leftovers) and stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))

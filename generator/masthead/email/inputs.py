@@ -11,7 +11,6 @@ when any differs, is gone, or when the manifest records none.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -66,36 +65,3 @@ def changed(recorded: Mapping[str, str], root: Path) -> list[str]:
         if now != (value or None):
             out.append(name)
     return out
-
-
-def _fence_bodies(markdown: str, name: str) -> Iterable[tuple[str, str]]:
-    """(opener line, body) of each fence called ``name`` in ``markdown``."""
-    pattern = re.compile(
-        r"^[ \t]*(?P<fence>`{3,}|~{3,})[ \t]*\{?[ \t]*\.?"
-        + re.escape(name)
-        + r"\b(?P<rest>[^\n]*)\n(?P<body>.*?)^[ \t]*(?P=fence)[ \t]*$",
-        re.MULTILINE | re.DOTALL,
-    )
-    for match in pattern.finditer(markdown):
-        yield match["rest"], match["body"]
-
-
-def reading_issues(markdown: str, fence: str) -> list[str]:
-    """The reading lists (``issue:`` values) the ``fence`` fences of ``markdown`` show."""
-    found = []
-    for _, body in _fence_bodies(markdown, fence):
-        match = re.search(r"^\s*issue\s*:\s*['\"]?([^'\"\s#]+)", body, re.MULTILINE)
-        if match:
-            found.append(match.group(1))
-    return found
-
-
-def diagram_sources(markdown: str, fences: Iterable[str]) -> list[str]:
-    """The ``src="..."`` files (relative to docs_dir) of the diagram fences of ``markdown``."""
-    found = []
-    for fence in fences:
-        for rest, _ in _fence_bodies(markdown, fence):
-            match = re.search(r"\bsrc\s*=\s*\"([^\"]+)\"", rest)
-            if match:
-                found.append(match.group(1))
-    return found

@@ -16,6 +16,7 @@ The work is in :mod:`masthead.diagrams`. Here:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from pathlib import Path
@@ -238,6 +239,16 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
             failed,
             time.perf_counter() - started,
         )
+
+    def source_files(self, src_uri: str) -> list[Path]:
+        """The ``src=`` files of the diagram fences of the page ``src_uri`` (from the scan
+        of on_files); a bad ``src=`` is left out (the fence reports it)."""
+        found = []
+        for fence in self._page_fences.get(src_uri, []):
+            if fence.options.src:
+                with contextlib.suppress(MastheadError):
+                    found.append(resolve_src(fence.options.src, self._docs_dir))
+        return found
 
     def _line_of(self, language: str, code: str, options: FenceOptions) -> int | None:
         """The line of the fence being formatted, from the scan of the page's file."""

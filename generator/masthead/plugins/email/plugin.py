@@ -216,15 +216,16 @@ class EmailPlugin(BasePlugin[EmailConfig]):
         :mod:`masthead.email.inputs`): a send rebuilds when any of them changes."""
         assert self.publication is not None
         site = self.publication
-        source = Path(page.file.abs_src_path) if page.file.abs_src_path else None
-        markdown = source.read_text(encoding="utf-8-sig") if source and source.is_file() else ""
-        diagrams = config.plugins.get("masthead/diagrams")
-        fences = list(getattr(diagrams, "fences", None) or ("diagram", "dot"))
         paths = [site.config_file, site.blog(newsletter.blog_dir).authors_path(site.docs_dir)]
-        if source is not None:
-            paths.append(source)
-        paths += [site.lock_file(i) for i in inputs.reading_issues(markdown, site.reading_fence)]
-        paths += [site.docs_dir / src for src in inputs.diagram_sources(markdown, fences)]
+        if page.file.abs_src_path:
+            paths.append(Path(page.file.abs_src_path))
+        # What the page's fences used, as the plugins that rendered them recorded it.
+        reading = config.plugins.get("masthead/reading")
+        diagrams = config.plugins.get("masthead/diagrams")
+        if reading is not None:
+            paths += sorted(reading.locks_of(page.file.src_uri))
+        if diagrams is not None:
+            paths += diagrams.source_files(page.file.src_uri)
         ours = sorted(PACKAGE_TEMPLATES.glob("*.html"))
         paths += ours
         templates = self._templates(config)

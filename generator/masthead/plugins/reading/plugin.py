@@ -67,6 +67,8 @@ class ReadingPlugin(PageErrors, BasePlugin[ReadingConfig]):
         self.fence = "reading"
         """The name of the fence on this site (reading_fence)."""
         self.errors: list[str] = []
+        self.used: dict[str, set[Path]] = {}
+        """src_uri of each page -> the lock files its fences showed, this build."""
         self._locks: dict[Path, tuple[float, ReadingLock]] = {}
         self._md_settings: tuple[list[Any], dict[str, Any]] = ([], {})
         self._md: md_lib.Markdown | None = None
@@ -100,6 +102,7 @@ class ReadingPlugin(PageErrors, BasePlugin[ReadingConfig]):
         self._md_settings = (extensions, configs)
         self._md = None
         self._locks = {}
+        self.used = {}
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -131,8 +134,13 @@ class ReadingPlugin(PageErrors, BasePlugin[ReadingConfig]):
         self.errors.append(text)
         return error_box("Reading list", text)
 
+    def locks_of(self, src_uri: str) -> set[Path]:
+        """The lock files the page ``src_uri`` showed in this build."""
+        return self.used.get(src_uri, set())
+
     def _lock(self, issue: str) -> ReadingLock:
         path = lock_path(self.lock_dir, issue)
+        self.used.setdefault(self.page_src, set()).add(path)
         try:
             mtime = path.stat().st_mtime
         except OSError:
