@@ -156,3 +156,10 @@ def publication(config_file: Path, **overrides: Any) -> Any:
     from masthead.plugins.model import load
 
     return load(config_file, **overrides)[1]
+
+
+def is_code_block(element: Any) -> bool:
+    """A code block of an email (a ``div`` of lines holding the ``code``: see
+    :func:`masthead.email.constructs.wrapping_lines`), before or after css-inline."""
+    first = next((c for c in element.children if hasattr(c, "tag")), None)
+    return element.tag == "div" and first is not None and first.tag == "code"

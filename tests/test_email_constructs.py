@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from masthead.email import dom, mathtext
+from masthead.email import constructs, dom, mathtext
 from masthead.email.transform import TransformContext, transform
 
-from .support import build_site, copy_project, serve_directory
+from .support import build_site, copy_project, is_code_block, serve_directory
 
 CORPUS = Path(__file__).parent / "fixtures" / "constructs"
 SITE_URL = "https://kernelnotes.example.org/"
@@ -361,7 +361,8 @@ def test_code_titles_are_captions_above_their_code(corpus: Corpus) -> None:
         caption = next(e for e in body.iter() if e.tag == "p" and e.text().strip() == title)
         siblings = [c for c in caption.parent.children if isinstance(c, dom.Element)]
         after = siblings[siblings.index(caption) + 1]
-        assert after.tag == "pre" and after.text().startswith(code), title
+        assert is_code_block(after), title
+        assert constructs.code_text(after).startswith(code), title
     highlighted = next(e for e in body.iter() if "background-color:#ffffcc" in e.get("style"))
     assert highlighted.text().startswith("print(limits.memory_max")  # hl_lines="2"
     plain = corpus.text(slug)
@@ -497,8 +498,8 @@ def test_embeds_diagrams_and_fixed_widths_say_what_became_of_them(corpus: Corpus
     body = corpus.body(slug)
     link = next(a for a in body.iter() if a.tag == "a" and "Containers from scratch" in a.text())
     assert link.get("href") == "https://www.youtube-nocookie.com/embed/abc123"
-    pre = next(e for e in body.iter() if e.tag == "pre")
-    assert "kubectl --> apiserver" in pre.text()
+    block = next(e for e in body.iter() if is_code_block(e))
+    assert "kubectl --> apiserver" in constructs.code_text(block)
     assert "width:800px" not in corpus.html(slug).replace(" ", "")
     warnings = corpus.warnings["newsletter/posts/embeds-and-raw-html.md"]
     expected = (
@@ -542,7 +543,8 @@ def test_math_of_every_arithmatex_form_is_text() -> None:
     root = dom.parse(result.html)
     assert {e.tag for e in root.iter()}.isdisjoint({"script", "math"})
     assert "x² and y³" in root.text()
-    assert "\\begin{matrix}a\\end{matrix}" in next(e for e in root.iter() if e.tag == "pre").text()
+    block = next(e for e in root.iter() if is_code_block(e))
+    assert "\\begin{matrix}a\\end{matrix}" in constructs.code_text(block)
     assert any("3 math expressions" in w and "'Maths'" in w for w in result.warnings)
 
 
@@ -565,3 +567,84 @@ def test_remote_emoji_images_become_their_characters() -> None:
     result = _transform(html)
     assert "<img" not in result.html and not result.warnings
     assert "😄 👍 🇩🇪" in dom.parse(result.html).text()
+
+
+ONE_COLUMN_TOO_WIDE = """\
+---
+date: 2023-02-01
+authors: [mira]
+categories: [Special]
+slug: wide-one
+---
+
+# A table that cannot fit
+
+Intro.
+
+<!-- more -->
+
+## The digest
+
+| Digest |
+|---|
+| sha256:{digest} |
+"""
+
+
+def test_what_the_email_loses_fails_a_strict_build_what_it_adapts_is_a_note(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from mkdocs.exceptions import Abort
+
+    project = copy_project(tmp_path / "p")
+    issue = project / "content" / "newsletter" / "posts" / "wide-one.md"
+    issue.write_text(ONE_COLUMN_TOO_WIDE.format(digest="ab" * 64), encoding="utf-8")
+    with caplog.at_level(logging.INFO), pytest.raises(Abort):
+        build_site(project)
+    (record,) = [r for r in caplog.records if "wider than a phone" in r.getMessage()]
+    assert record.levelno == logging.WARNING
+    assert record.getMessage().startswith("newsletter/posts/wide-one.md: a table of one column")
+    assert "under 'The digest'" in record.getMessage()
+    # A table the email can show as label/value pairs keeps its content: a note, and the
+    # strict build passes.
+    caplog.clear()
+    issue.write_text(
+        ONE_COLUMN_TOO_WIDE.replace("| Digest |\n|---|\n| sha256:{digest} |", WIDE_OPTIONS),
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.INFO):
+        build_site(project)
+    (note,) = [r for r in caplog.records if "wider than a phone" in r.getMessage()]
+    assert note.levelno == logging.INFO and "label/value pairs" in note.getMessage()
+
+
+WIDE_OPTIONS = (
+    "| Option | Type | Default | Environment variable | Description |\n"
+    "|---|---|---|---|---|\n"
+    "| `--namespace-override-for-everything` | string | `default-namespace` | "
+    "`KUBECTL_NAMESPACE_OVERRIDE` | The namespace every request goes to |"
+)
+
+
+def test_width_holds_in_a_client_that_drops_the_style_sheet(
+    corpus: Corpus, browser: Any, artifacts: Path
+) -> None:
+    """Gmail's mobile webmail and Gmail with a non-Google account drop ``<style>``: the
+    inlined styles and the markup alone must keep every email within the window."""
+    page = browser.new_page(viewport={"width": 600, "height": 900})
+    try:
+        for slug in corpus.slugs:
+            html = corpus.html(slug)
+            bare, dropped = re.subn(r"<style>.*?</style>", "", html, flags=re.S)
+            assert dropped == 1, slug
+            for width in (600, 375):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.set_content(bare, wait_until="load")
+                scroll = page.evaluate("document.documentElement.scrollWidth")
+                if scroll > width:
+                    page.screenshot(
+                        path=str(artifacts / f"{slug}-{width}-no-style.png"), full_page=True
+                    )
+                assert scroll <= width, (slug, width, scroll)
+    finally:
+        page.close()

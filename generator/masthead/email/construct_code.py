@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import dom
 from .construct_common import ancestors
-from .dom import Element
+from .dom import Element, Text
 
 
 def code_titles(spans: list[Element]) -> None:
@@ -27,3 +27,104 @@ def code_titles(spans: list[Element]) -> None:
             parent.children.insert(index, title)
         elif span.tag == "span":
             dom.replace(span, [title])
+
+
+BREAK_EVERY = 12
+"""A run of characters with no space in a code line gets a break opportunity (``<wbr>``)
+after every this many characters, so that a long token (a digest, base64, a URL) wraps."""
+
+NBSP = "\u00a0"
+
+
+def wrapping_lines(pre: Element) -> None:
+    """A code block as lines that wrap with no CSS at all.
+
+    ``<pre>`` wraps only under ``white-space: pre-wrap``, which a client that drops
+    ``<style>`` (Gmail's mobile webmail, Gmail with other accounts) never sees, and which
+    Outlook for Windows does not read inline. The block becomes a ``div.mh-e-code``: each
+    line ends in ``<br>``, its indentation and inner runs of spaces are no-break spaces
+    (the last space of an inner run stays breakable), and long tokens get ``<wbr>``.
+    The plain-text part reads it back as the code it was (:func:`code_text`).
+    """
+    state = _LineState()
+    _rewrite(pre, state)
+    last = pre
+    while last.children and isinstance(last.children[-1], Element):
+        if last.children[-1].tag == "br":
+            last.children.pop()  # the code's final newline
+            break
+        last = last.children[-1]
+    pre.tag = "div"
+
+
+def code_text(block: Element) -> str:
+    """The code of a block made by :func:`wrapping_lines`: ``<br>`` as newlines, no-break
+    spaces as spaces, ``<wbr>`` as nothing."""
+    parts: list[str] = []
+    for child in block.children:
+        if isinstance(child, Text):
+            parts.append(child.data.replace(NBSP, " "))
+        elif isinstance(child, Element):
+            parts.append("\n" if child.tag == "br" else code_text(child))
+    return "".join(parts)
+
+
+class _LineState:
+    def __init__(self) -> None:
+        self.line_start = True
+        self.run = 0
+        """Characters since the last break opportunity."""
+
+
+def _rewrite(node: Element, state: _LineState) -> None:
+    children = list(node.children)
+    node.children = []
+    for child in children:
+        if isinstance(child, Text):
+            node.extend(_pieces(child.data.expandtabs(4), state))
+        else:
+            if isinstance(child, Element):
+                _rewrite(child, state)
+            node.append(child)
+
+
+def _pieces(data: str, state: _LineState) -> list[Element | Text]:
+    out: list[Element | Text] = []
+    chars: list[str] = []
+
+    def flush() -> None:
+        if chars:
+            out.append(Text("".join(chars)))
+            chars.clear()
+
+    i = 0
+    while i < len(data):
+        ch = data[i]
+        if ch == "\n":
+            flush()
+            out.append(dom.el("br", {}))
+            state.line_start, state.run = True, 0
+            i += 1
+            continue
+        if ch == " ":
+            end = i
+            while end < len(data) and data[end] == " ":
+                end += 1
+            count = end - i
+            if state.line_start or end == len(data) or data[end] == "\n":
+                chars.append(NBSP * count)  # indentation, or spaces that end a line
+            else:
+                chars.append(NBSP * (count - 1) + " ")
+                state.run = 0
+            i = end
+            continue
+        state.line_start = False
+        chars.append(ch)
+        state.run += 1
+        if state.run >= BREAK_EVERY and i + 1 < len(data) and data[i + 1] not in " \n":
+            flush()
+            out.append(dom.el("wbr", {}))
+            state.run = 0
+        i += 1
+    flush()
+    return out

@@ -54,10 +54,10 @@ def narrowest(table: Element) -> int:
     return round(sum(w * CHAR_PX + CELL_PX for w in widths.values()))
 
 
-def wide_tables(tables: list[Element], warn: Warn) -> None:
-    """A data table wider than a phone -> its rows as label/value pairs (a stack);
-    one that cannot be stacked (merged cells, one column) is fixed to the column's
-    width, its words broken, with a warning."""
+def wide_tables(tables: list[Element], warn: Warn, lose: Warn) -> None:
+    """A data table wider than a phone -> its rows as label/value pairs (a stack), with
+    a note (``warn``); one that cannot be stacked (merged cells, one column) is fixed to
+    the column's width, its words broken, with a warning that it does not fit (``lose``)."""
     for table in tables:
         if table.parent is None or table.has_class("highlighttable"):
             continue
@@ -77,7 +77,7 @@ def wide_tables(tables: list[Element], warn: Warn) -> None:
             table.attrs["width"] = "100%"
             table.attrs["class"] = (table.get("class") + " mh-e-table--fixed").strip()
             what = "with merged cells" if merged else "of one column"
-            warn(
+            lose(
                 f"a table {what} {where(table)} is wider than a phone screen (about {needed} "
                 f"px at its narrowest, {room} px there); the email squeezes it to the "
                 "column and breaks its words"

@@ -33,7 +33,7 @@ from .construct_admonitions import (
     box,
     is_box,
 )
-from .construct_code import code_titles
+from .construct_code import code_text, code_titles, wrapping_lines
 from .construct_common import Warn, where
 from .construct_emoji import EMOJI_CLASSES, emoji_characters
 from .construct_footnotes import footnotes
@@ -46,7 +46,7 @@ from .construct_sections import sections
 from .construct_svg import svg_markup
 from .construct_tables import CELL_PX, CHAR_PX, NARROW, narrowest, wide_tables
 from .construct_tabs import is_tabset, tabs
-from .construct_widths import fixed_widths
+from .construct_widths import fixed_widths, long_words
 from .dom import Element
 
 __all__ = [
@@ -67,6 +67,7 @@ __all__ = [
     "Warn",
     "admonition_style",
     "box",
+    "code_text",
     "code_titles",
     "embeds",
     "emoji_characters",
@@ -76,6 +77,7 @@ __all__ = [
     "footnotes",
     "inline_marks",
     "inline_svg",
+    "long_words",
     "math",
     "mermaid",
     "narrowest",
@@ -85,6 +87,7 @@ __all__ = [
     "tabs",
     "where",
     "wide_tables",
+    "wrapping_lines",
 ]
 
 

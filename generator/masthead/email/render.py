@@ -98,6 +98,9 @@ class EmailIssue:
     eml: bytes
     budget: BudgetReport
     warnings: tuple[str, ...] = ()
+    losses: tuple[str, ...] = ()
+    """The warnings that say the email lost something of the page (see
+    :class:`masthead.email.transform.TransformResult`)."""
     images: tuple[str, ...] = field(default=())
     cut: Cut | None = None
     """Where the email was cut to fit its budget (``cut: true``); ``None`` when it is whole."""
@@ -230,6 +233,7 @@ def render_email(
         eml=bytes(message),
         budget=budget,
         warnings=warnings,
+        losses=body.losses,
         images=tuple(dict.fromkeys([*images, *(a.avatar for a in info.authors if a.avatar)])),
         cut=cut,
     )

@@ -19,7 +19,7 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
-from . import dom
+from . import constructs, dom
 from .dom import Element, Text
 
 WIDTH = 78
@@ -170,6 +170,8 @@ class TextRenderer:
             return ["-" * min(width, 20)]
         if tag == "pre":
             return [_code(node.text(), width)]
+        if tag == "div" and node.has_class("mh-e-code"):
+            return [_code(constructs.code_text(node), width)]
         if tag in ("ul", "ol"):
             return [self._list(node, width)]
         if tag == "blockquote":

@@ -129,6 +129,10 @@ class TransformContext:
 class TransformResult:
     html: str
     warnings: tuple[str, ...] = ()
+    losses: tuple[str, ...] = ()
+    """The warnings that say the email lost something of the page (left out, or too wide
+    to fit): logged as build warnings, so a strict build fails on them. The others say
+    how a construct was adapted with its content kept, and are logged as notes."""
     images: tuple[str, ...] = ()
     """Absolute URLs of every image the email loads."""
     tree: dom.Element | None = field(default=None, compare=False, repr=False)
@@ -139,6 +143,12 @@ class TransformResult:
 class _State:
     ctx: TransformContext
     warnings: list[str] = field(default_factory=list)
+    losses: list[str] = field(default_factory=list)
+
+    def lose(self, message: str) -> None:
+        """A warning that the email lost something of the page (see ``TransformResult``)."""
+        self.warnings.append(message)
+        self.losses.append(message)
 
 
 def transform(content_html: str, ctx: TransformContext) -> TransformResult:
@@ -156,7 +166,7 @@ def transform(content_html: str, ctx: TransformContext) -> TransformResult:
     constructs.emoji_characters(found.emoji)
     constructs.math(found.math, warn)
     constructs.sections(found.sections)
-    constructs.inline_svg(found.svg, ctx, warn, DROP_ELEMENTS - {"svg"})
+    constructs.inline_svg(found.svg, ctx, state.lose, DROP_ELEMENTS - {"svg"})
     constructs.progress_bars(found.progress)
     constructs.embeds(found.embeds, ctx.page_url, warn)
     constructs.mermaid(found.mermaid, warn)
@@ -168,13 +178,16 @@ def transform(content_html: str, ctx: TransformContext) -> TransformResult:
         else:
             _code_block(node)
     constructs.inline_marks(found.marks)
-    constructs.wide_tables(found.tables, warn)
+    constructs.wide_tables(found.tables, warn, state.lose)
     _task_lists(root)
     _sanitize(root, state)
     constructs.fixed_widths(root, ctx.content_width, warn)
     constructs.empty_paragraphs(found.paragraphs)
+    constructs.long_words(root)
     images = [img.get("src") for img in root.iter() if img.tag == "img"]
-    return TransformResult(dom.serialize(root), tuple(state.warnings), tuple(images), root)
+    return TransformResult(
+        dom.serialize(root), tuple(state.warnings), tuple(state.losses), tuple(images), root
+    )
 
 
 # -- helpers -----------------------------------------------------------------
@@ -238,7 +251,7 @@ def _diagram(fig: Element, state: _State) -> None:
     alt = _alt_of(fig)
     caption = fig.find(lambda e: e.tag == "figcaption")
     if not png:
-        state.warnings.append("a diagram has no data-png (no PNG for email); it was left out")
+        state.lose("a diagram has no data-png (no PNG for email); it was left out")
         dom.remove(fig)
         return
     if not alt:
@@ -268,7 +281,7 @@ def _card(node: Element, state: _State) -> None:
     try:
         card = cards.card_from_data(node.get("data-mh-card"))
     except ValueError as exc:
-        state.warnings.append(f"a card could not be read ({exc}); it was left out of the email")
+        state.lose(f"a card could not be read ({exc}); it was left out of the email")
         dom.remove(node)
         return
     site_url = state.ctx.site_url
@@ -319,6 +332,7 @@ def _code_block(node: Element) -> None:
     for code in node.find_all(lambda e: e.tag == "code"):
         code.attrs = {"class": "mh-e-code__text"}
     node.attrs["style"] = f"background-color:{CODE_BACKGROUND}"
+    constructs.wrapping_lines(node)
 
 
 def _is_inline_code(e: Element) -> bool:
@@ -422,7 +436,7 @@ def _image(img: Element, state: _State) -> None:
     ctx = state.ctx
     src = img.get("src")
     if not src:
-        state.warnings.append("an image without a usable src (data: URI or empty) was left out")
+        state.lose("an image without a usable src (data: URI or empty) was left out")
         dom.remove(img)
         return
     src = absolute(src, ctx.page_url)
@@ -443,7 +457,7 @@ def _image(img: Element, state: _State) -> None:
         else:
             # Gmail and Outlook do not show SVG: point at the web page instead.
             alt = img.get("alt") or "an illustration"
-            state.warnings.append(
+            state.lose(
                 f"image {src} is an SVG, which Gmail and Outlook do not show; the email links "
                 "to the web page instead (install rsvg-convert to draw it as a PNG, or put a "
                 "PNG of the same name next to it)"

@@ -162,7 +162,11 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             for message in email.warnings:
                 if config.strict and message in email.budget.clip_problems:
                     log.error("%s: %s", self.sources[slug], message)
-                elif message in email.budget.problems or message in missing:
+                elif (
+                    message in email.budget.problems
+                    or message in email.losses
+                    or message in missing
+                ):
                     log.warning("%s: %s", self.sources[slug], message)
                 else:
                     log.info("%s: %s", self.sources[slug], message)
