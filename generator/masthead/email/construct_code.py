@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import dom
 from .construct_common import ancestors
-from .dom import Element, Text
+from .dom import Comment, Element, Text
 
 
 def code_titles(spans: list[Element]) -> None:
@@ -29,10 +29,6 @@ def code_titles(spans: list[Element]) -> None:
             dom.replace(span, [title])
 
 
-BREAK_EVERY = 12
-"""A run of characters with no space in a code line gets a break opportunity (``<wbr>``)
-after every this many characters, so that a long token (a digest, base64, a URL) wraps."""
-
 NBSP = "\u00a0"
 
 
@@ -43,8 +39,11 @@ def wrapping_lines(pre: Element) -> None:
     ``<style>`` (Gmail's mobile webmail, Gmail with other accounts) never sees, and which
     Outlook for Windows does not read inline. The block becomes a ``div.mh-e-code``: each
     line ends in ``<br>``, its indentation and inner runs of spaces are no-break spaces
-    (the last space of an inner run stays breakable), and long tokens get ``<wbr>``.
-    The plain-text part reads it back as the code it was (:func:`code_text`).
+    (the last space of an inner run stays breakable). A token longer than the line
+    still needs the ``word-wrap`` rule of the ``<style>`` sheet: caniemail marks both
+    ``<wbr>`` and ``word-break`` unsupported in Gmail for iOS and Outlook for Windows,
+    and a zero-width space would end up in what a reader copies. The plain-text part
+    reads it back as the code it was (:func:`code_text`).
     """
     state = _LineState()
     _rewrite(pre, state)
@@ -59,7 +58,7 @@ def wrapping_lines(pre: Element) -> None:
 
 def code_text(block: Element) -> str:
     """The code of a block made by :func:`wrapping_lines`: ``<br>`` as newlines, no-break
-    spaces as spaces, ``<wbr>`` as nothing."""
+    spaces as spaces."""
     parts: list[str] = []
     for child in block.children:
         if isinstance(child, Text):
@@ -72,8 +71,6 @@ def code_text(block: Element) -> str:
 class _LineState:
     def __init__(self) -> None:
         self.line_start = True
-        self.run = 0
-        """Characters since the last break opportunity."""
 
 
 def _rewrite(node: Element, state: _LineState) -> None:
@@ -88,8 +85,8 @@ def _rewrite(node: Element, state: _LineState) -> None:
             node.append(child)
 
 
-def _pieces(data: str, state: _LineState) -> list[Element | Text]:
-    out: list[Element | Text] = []
+def _pieces(data: str, state: _LineState) -> list[Element | Text | Comment]:
+    out: list[Element | Text | Comment] = []
     chars: list[str] = []
 
     def flush() -> None:
@@ -103,7 +100,7 @@ def _pieces(data: str, state: _LineState) -> list[Element | Text]:
         if ch == "\n":
             flush()
             out.append(dom.el("br", {}))
-            state.line_start, state.run = True, 0
+            state.line_start = True
             i += 1
             continue
         if ch == " ":
@@ -111,20 +108,14 @@ def _pieces(data: str, state: _LineState) -> list[Element | Text]:
             while end < len(data) and data[end] == " ":
                 end += 1
             count = end - i
-            if state.line_start or end == len(data) or data[end] == "\n":
-                chars.append(NBSP * count)  # indentation, or spaces that end a line
+            if state.line_start:
+                chars.append(NBSP * count)  # indentation
             else:
                 chars.append(NBSP * (count - 1) + " ")
-                state.run = 0
             i = end
             continue
         state.line_start = False
         chars.append(ch)
-        state.run += 1
-        if state.run >= BREAK_EVERY and i + 1 < len(data) and data[i + 1] not in " \n":
-            flush()
-            out.append(dom.el("wbr", {}))
-            state.run = 0
         i += 1
     flush()
     return out

@@ -46,7 +46,7 @@ from .construct_sections import sections
 from .construct_svg import svg_markup
 from .construct_tables import CELL_PX, CHAR_PX, NARROW, narrowest, wide_tables
 from .construct_tabs import is_tabset, tabs
-from .construct_widths import fixed_widths, long_words
+from .construct_widths import fixed_widths
 from .dom import Element
 
 __all__ = [
@@ -77,7 +77,6 @@ __all__ = [
     "footnotes",
     "inline_marks",
     "inline_svg",
-    "long_words",
     "math",
     "mermaid",
     "narrowest",

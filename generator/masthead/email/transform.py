@@ -183,7 +183,6 @@ def transform(content_html: str, ctx: TransformContext) -> TransformResult:
     _sanitize(root, state)
     constructs.fixed_widths(root, ctx.content_width, warn)
     constructs.empty_paragraphs(found.paragraphs)
-    constructs.long_words(root)
     images = [img.get("src") for img in root.iter() if img.tag == "img"]
     return TransformResult(
         dom.serialize(root), tuple(state.warnings), tuple(state.losses), tuple(images), root
