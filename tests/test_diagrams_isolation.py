@@ -27,7 +27,7 @@ from masthead.cli import main
 from masthead.diagrams import render
 from masthead.diagrams import svg as svg_module
 from masthead.diagrams.cache import Rendered
-from masthead.diagrams.render import DiagramSource, Renderer, RenderFailure, Result
+from masthead.diagrams.render import CODE_ENV, DiagramSource, Renderer, RenderFailure, Result
 from masthead.process import PASSED_ENV, Output
 
 pytestmark = pytest.mark.skipif(
@@ -361,7 +361,7 @@ def test_the_code_sees_only_the_allow_listed_environment() -> None:
     assert "OTHER_VAR" not in seen
     assert seen["MY_VAR"] == "passed-on"
     assert "PATH" in seen and "HOME" in seen and "TMPDIR" in seen
-    allowed = {*PASSED_ENV, *process.FIXED_ENV, "MY_VAR"}
+    allowed = {*PASSED_ENV, *process.FIXED_ENV, *CODE_ENV, "MY_VAR"}
     assert set(seen) <= allowed, set(seen) - allowed
 
     without = Renderer(None, timeout=20).render(DiagramSource("python", SHOW_ENV + "# again\n"))

@@ -14,10 +14,16 @@ names), at most 64 KiB kept of each of its stdout and stderr, and the deadline
 enforced on every process it started. The author's code runs with the user's
 own permissions: this is isolation from the build, not a sandbox.
 
-Results are cached by a key over the code, the kind, the renderer's version
-and the versions of ``diagrams`` and Graphviz, in memory and in a
-:class:`~masthead.diagrams.cache.DiagramCache`; an unchanged diagram is never
-rendered twice. :attr:`Renderer.stats` counts launches and hits.
+Results are cached by a key over the code, the kind, whether the title is
+drawn, the renderer's version and the versions of ``diagrams`` and Graphviz,
+in memory and in a :class:`~masthead.diagrams.cache.DiagramCache`; an
+unchanged diagram is never rendered twice. :attr:`Renderer.stats` counts
+launches and hits.
+
+The same source gives the same bytes on every clean build: nodes get names in
+the order the code makes them (not random UUIDs), the code runs with a fixed
+``PYTHONHASHSEED`` (a set it loops over comes in the same order every time),
+and the SVG keeps no comment or file path, the PNG no text or time chunk.
 """
 
 from __future__ import annotations
@@ -39,11 +45,13 @@ from typing import Literal
 
 from .. import process
 from .cache import DiagramCache, IconStamp, Rendered
+from .graph_label import without_graph_label
+from .png import png_size, without_metadata
 from .runner import KILLED, NO_DIAGRAM, PAD_INCHES
-from .svg import SvgError, finish_svg, png_size
+from .svg import SvgError, finish_svg
 from .toolchain import Toolchain, find_toolchain
 
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 """Bump when a change here alters the output, so cached renders are redone."""
 
 PNG_DPI = 144
@@ -56,6 +64,9 @@ LINE_CHARS = 300
 MAX_OUTPUT_BYTES = 32 * 1024 * 1024
 """The largest Graphviz source a diagram may produce, and the largest SVG or PNG."""
 RUNNER = Path(__file__).with_name("runner.py")
+CODE_ENV = {"PYTHONHASHSEED": "0"}
+"""Set for the code besides :func:`masthead.process.child_environment`: the same
+order of sets and dicts of strings on every run, so the same drawing."""
 
 Kind = Literal["python", "dot"]
 
@@ -70,6 +81,9 @@ class DiagramSource:
     """The file name shown in tracebacks (the ``src=`` path, or ``<diagram>``)."""
     workdir: Path | None = None
     """Where the code runs and relative icon paths resolve (not part of the key)."""
+    title: bool = True
+    """Draw the graph's own label (the ``Diagram("...")`` name) in the image; False
+    when a caption says it below the image."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +205,7 @@ class Renderer:
             "renderer": [RENDERER_VERSION, PNG_DPI, PAD_INCHES],
             "kind": source.kind,
             "code": normalize_code(source.code),
+            "title": source.title,
             "graphviz": tools.graphviz_version,
             "diagrams": tools.diagrams_version if source.kind == "python" else "",
             "images": local_images(source),
@@ -278,6 +293,8 @@ class Renderer:
                         return dot_source
                 else:
                     dot_source = source.code
+                if not source.title:
+                    dot_source = without_graph_label(dot_source)
                 svg = self._graphviz(key, tools, ["-Tsvg"], dot_source, workdir, deadline)
                 if isinstance(svg, RenderFailure):
                     return svg
@@ -290,6 +307,7 @@ class Renderer:
             return RenderFailure(key, f"timed out after {self.timeout:g} s", exc.detail)
         try:
             finished = finish_svg(svg.decode("utf-8"), base_dir=workdir)
+            png = without_metadata(png)
             png_width, png_height = png_size(png)
             icons = tuple(IconStamp.of(path) for path in finished.files)
         except (SvgError, UnicodeDecodeError) as exc:
@@ -320,7 +338,7 @@ class Renderer:
         scratch = tmp / "tmp"  # the code's TMPDIR, removed with the rest
         scratch.mkdir()
         cmd = [tools.python, "-P", str(RUNNER), str(out), source.label]
-        env = process.child_environment(self.env, tmpdir=scratch)
+        env = {**process.child_environment(self.env, tmpdir=scratch), **CODE_ENV}
         done = self._run(
             cmd, source.code.encode("utf-8"), workdir or tmp, deadline, env, "the code"
         )

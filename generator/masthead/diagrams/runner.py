@@ -5,7 +5,10 @@ process of its own (see :mod:`masthead.diagrams.render`): the author's code
 never runs inside MkDocs. ``Diagram`` is patched so that leaving
 ``with Diagram(...):`` records the Graphviz source instead of calling Graphviz
 and opening a viewer; the parent renders that source to SVG and PNG itself
-(one pass each, so the PNG's dpi does not inflate the SVG).
+(one pass each, so the PNG's dpi does not inflate the SVG). Nodes are named
+``mh-node-1``, ``mh-node-2``, ... in the order the code makes them, instead of
+the random UUIDs of ``diagrams``, so the same code always gives the same
+Graphviz source (and the same SVG and PNG).
 
 On Linux this process first makes itself a *subreaper* and runs the code in
 a forked child: every process the code starts, even one that detaches into a
@@ -34,6 +37,10 @@ KILLED = 4
 # Graphviz's page padding that ``diagrams`` sets (2 inches on every side) is
 # trimmed to this; an author's own ``graph_attr={"pad": ...}`` still wins.
 PAD_INCHES = "0.25"
+
+NODE_PREFIX = "mh-node-"
+"""Node names are this and a number in the order the code makes them (an explicit
+``nodeid=`` is kept)."""
 
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
@@ -103,12 +110,16 @@ def _kill_children() -> None:
 
 
 def _install_capture(found: list[str]) -> None:
+    import itertools
+
     import diagrams
 
     diagrams.Diagram._default_graph_attrs = {
         **diagrams.Diagram._default_graph_attrs,
         "pad": PAD_INCHES,
     }
+    numbers = itertools.count(1)
+    diagrams.Node._rand_id = staticmethod(lambda: f"{NODE_PREFIX}{next(numbers)}")
 
     def render(self: Any) -> None:
         found.append(self.dot.source)

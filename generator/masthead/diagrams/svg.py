@@ -14,7 +14,6 @@ import base64
 import html
 import math
 import re
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -173,11 +172,3 @@ def share_repeated_images(svg: str) -> str:
     head = _SVG_OPEN.search(text)
     assert head is not None
     return text[: head.end()] + "\n<defs>" + "".join(defs) + "</defs>" + text[head.end() :]
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    """Pixel width and height of the PNG ``data`` (from its IHDR chunk)."""
-    if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
-        raise SvgError("Graphviz's PNG output is not a PNG image")
-    width, height = struct.unpack(">II", data[16:24])
-    return int(width), int(height)

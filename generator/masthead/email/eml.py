@@ -234,6 +234,11 @@ def build_message(
         msg["X-Web-Version"] = header_url(web_url, what="X-Web-Version (the issue's web URL)")
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    # A boundary made from the parts, not a random one, so that the same issue gives the
+    # same message.eml on every build; both parts are quoted-printable, where "=" is
+    # always encoded, so "==" never occurs in them.
+    digest = hashlib.sha256(f"{text}\0{html}".encode()).hexdigest()[:32]
+    msg.set_boundary(f"==============={digest}==")
     return msg
 
 
