@@ -25,7 +25,8 @@ from .support import REPO
 FIXTURE = Path(__file__).parent / "fixtures" / "diagrams" / "site"
 FIGURE = re.compile(
     r'<figure class="mh-diagram" data-png="([^"]+)" data-png-width="(\d+)" '
-    r'data-png-height="(\d+)"><img src="([^"]+)" width="(\d+)" height="(\d+)" alt="([^"]*)"'
+    r'data-png-height="(\d+)"><div class="mh-diagram__frame">(?:<a [^>]*>)?'
+    r'<img src="([^"]+)" width="(\d+)" height="(\d+)" alt="([^"]*)"'
 )
 
 

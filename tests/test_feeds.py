@@ -75,7 +75,7 @@ def test_every_page_links_the_feeds_in_head(built: tuple[Path, Path]) -> None:
         text = page.read_text(encoding="utf-8")
         head = text.split("</head>", 1)[0]
         found = re.findall(
-            r'<link rel="alternate" type="application/(rss|atom)\+xml" '
+            r'<link rel="alternate feed" type="application/(rss|atom)\+xml" '
             r'title="[^"]+" href="([^"]+)">',
             head,
         )

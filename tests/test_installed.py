@@ -81,7 +81,11 @@ class Page(HTMLParser):
         ]
 
     def head_links(self, rel: str) -> list[dict[str, str]]:
-        return [a for t, a, head in self.elements if t == "link" and head and a.get("rel") == rel]
+        return [
+            a
+            for t, a, head in self.elements
+            if t == "link" and head and rel in (a.get("rel") or "").split()
+        ]
 
 
 def _run(args: list[str], *, cwd: Path | None = None, timeout: int = 600) -> str:

@@ -112,7 +112,7 @@ def test_without_a_custom_dir_every_feature_renders(project: Path) -> None:
         'class="mh-author-card',
         'class="mh-read-more',
         'class="mh-reading',
-        'rel="alternate" type="application/rss+xml"',
+        'rel="alternate feed" type="application/rss+xml"',
         "assets/stylesheets/mh-newsletter.css",
     ):
         assert marker in page, marker

@@ -13,6 +13,7 @@ import pytest
 
 from masthead import providers
 from masthead.errors import ConfigError
+from masthead.i18n import english
 from masthead.providers import (
     NAMES,
     PUSH_NAMES,
@@ -60,7 +61,7 @@ def test_an_unknown_provider_names_the_choices() -> None:
                 "buttondown",
                 "https://buttondown.com/api/emails/embed-subscribe/kernelnotes",
                 "email",
-                "Subscribe",
+                "",
                 "One email a month.",
                 (("embed", "1"),),
             ),
@@ -221,7 +222,8 @@ def _render_form(subscribe: Subscribe) -> _Inputs:
     partials = Path(providers.__file__).parents[1] / "theme" / "partials"
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(partials))
     letter = {"title": "Kernel Notes", "description": "", "subscribe": subscribe}
-    html = env.get_template("mh-subscribe.html").render(masthead={"letter": letter})
+    box = {"letter": letter, "id": "mh-subscribe-newsletter"}
+    html = env.get_template("mh-subscribe.html").render(masthead_subscribe=[box], mh_t=english())
     parser = _Inputs()
     parser.feed(html)
     return parser

@@ -64,8 +64,8 @@ class Newsletter:
     blog_dir: str
     title: str
     description: str = ""
-    label: str = "Newsletter"
-    """Badge shown on its issues in ```posts lists."""
+    label: str = ""
+    """Badge shown on its issues in ```posts lists ('' = "Newsletter" in the site's language)."""
     provider: str | None = None
     """The email provider (its subscribe form, its unsubscribe merge tag, its draft API)."""
     subscribe: Subscribe | None = None

@@ -15,8 +15,14 @@ Author syntax (options need quotes, as in every superfences fence)::
     ```
 
 ``src=`` names a file relative to docs_dir (``content/``); its contents
-replace the fence's body. The figure markup follows the component contract
-the email step relies on: ``<figure class="mh-diagram" data-png=...>``.
+replace the fence's body. A diagram with a ``caption`` does not draw its own
+title (the caption says it), on the site and in the email alike.
+
+The figure markup follows the component contract the email step relies on:
+``<figure class="mh-diagram" data-png=...>`` holding the ``<img>`` (with its
+``alt``) and the ``<figcaption>``. On the site the image sits in a frame that
+scrolls sideways when the diagram, at its readable width, is wider than the
+column; a diagram wider than a phone's column is a link to its SVG at full size.
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..email.transform import NARROWEST_COLUMN
 from ..errors import MastheadError
+from ..i18n import Strings, english
 from .cache import Rendered
 from .render import DiagramSource, Kind, normalize_code
 
@@ -169,7 +177,8 @@ def source_for(
     page_dir: Path,
     fences: Mapping[str, Kind] = FENCES,
 ) -> DiagramSource:
-    """The :class:`DiagramSource` a fence stands for (reads its ``src=`` file).
+    """The :class:`DiagramSource` a fence stands for (reads its ``src=`` file); with a
+    caption, the diagram's own title is not drawn.
 
     Raises :class:`MastheadError` for unknown options or a bad ``src=``.
     """
@@ -191,6 +200,7 @@ def source_for(
             code=path.read_text(encoding="utf-8"),
             label=f"{docs_dir.name}/{options.src}",
             workdir=path.parent,
+            title=not options.caption,
         )
     if not normalize_code(code).strip():
         raise MastheadError(
@@ -198,7 +208,9 @@ def source_for(
             + ("Python code using diagrams" if kind == "python" else "a Graphviz DOT graph")
             + ' or a src="file" option'
         )
-    return DiagramSource(kind=kind, code=code, label="<diagram>", workdir=page_dir)
+    return DiagramSource(
+        kind=kind, code=code, label="<diagram>", workdir=page_dir, title=not options.caption
+    )
 
 
 _GRAPH_TITLE = re.compile(rb'<g id="graph0" class="graph"[^>]*>\s*<title>([^<]*)</title>')
@@ -211,15 +223,40 @@ def diagram_title(svg: bytes) -> str:
     return "" if title.startswith("%") else title  # %3: Graphviz's name for an anonymous graph
 
 
-def figure_html(rendered: Rendered, options: FenceOptions, *, svg_url: str) -> str:
-    """``<figure class="mh-diagram">`` with the SVG, its size and alt, and the PNG's data."""
+def figure_html(
+    rendered: Rendered,
+    options: FenceOptions,
+    *,
+    svg_url: str,
+    min_width: int = 0,
+    strings: Strings | None = None,
+) -> str:
+    """``<figure class="mh-diagram">`` with the SVG, its size and alt, and the PNG's data.
+
+    ``min_width`` (CSS px, 0 for none) is the narrowest the image may be shown:
+    below it, its frame scrolls sideways. A diagram wider than a phone's column
+    links to its SVG, to open it at full size ("Open full size" in the language of
+    ``strings``, default English, as is the alt of a diagram with no name).
+    """
+    t = strings or english()
     png_path = f"{ASSET_DIR}/{rendered.name}.png"
-    alt = options.alt or options.caption or diagram_title(rendered.svg) or "Diagram"
+    alt = options.alt or options.caption or diagram_title(rendered.svg) or t.text("diagram.alt")
+    style = f' style="min-width:{min_width}px"' if 0 < min_width < rendered.width else ""
+    image = (
+        f'<img src="{html.escape(svg_url)}" width="{rendered.width}" '
+        f'height="{rendered.height}" alt="{html.escape(alt)}"{style} loading="lazy" '
+        'decoding="async">'
+    )
+    if rendered.width > NARROWEST_COLUMN:
+        image = (
+            f'<a class="mh-diagram__full" href="{html.escape(svg_url)}" '
+            f'aria-label="{t.html("diagram.open_named", alt=alt)}" '
+            f'title="{t.html("diagram.open_full_size")}">{image}</a>'
+        )
     parts = [
         f'<figure class="mh-diagram" data-png="{html.escape(png_path)}" '
         f'data-png-width="{rendered.width}" data-png-height="{rendered.height}">',
-        f'<img src="{html.escape(svg_url)}" width="{rendered.width}" '
-        f'height="{rendered.height}" alt="{html.escape(alt)}" loading="lazy" decoding="async">',
+        f'<div class="mh-diagram__frame">{image}</div>',
     ]
     if options.caption:
         parts.append(f"<figcaption>{html.escape(options.caption)}</figcaption>")

@@ -15,6 +15,7 @@ import html as html_mod
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..i18n import Strings, english
 from . import dom
 from .dom import Comment, Element, Text
 
@@ -26,6 +27,8 @@ STYLE_LIMIT = 16 * KB
 SECTION_TAGS = frozenset({"h2", "h3"})
 """Headings an email may be cut before."""
 READ_THE_REST = "Read the rest on the web"
+"""The closing link of a cut email, as the build's advice names it (the email itself
+says it in the site's language)."""
 
 _TOO_BIG_ADVICE = (
     "shorten the issue, or set 'cut: true' under masthead/email in mkdocs.yml to end the "
@@ -94,7 +97,7 @@ class Cut:
     """Where an email over its budget was cut."""
 
     heading: str
-    """The text of the first heading left out (the rest is on the web)."""
+    """The text of the first heading left out (the rest is on the web); '' when it has none."""
     left_out: int
     """How many section headings (h2, h3) are on the web only."""
     full_bytes: int
@@ -102,17 +105,15 @@ class Cut:
     cut_bytes: int
     """The size of the cut email's HTML."""
 
-    @property
-    def note(self) -> str:
+    def note(self, strings: Strings) -> str:
         """The sentence that ends the cut email, before the link to the web page."""
-        return (
-            "This issue is too long for one email, so it ends here. It goes on with "
-            f"“{self.heading}” on the web."
-        )
+        heading = self.heading or strings.text("email.next_section")
+        return strings.text("email.cut_note", heading=heading)
 
     def describe(self) -> str:
+        before = self.heading or "the next section"
         return (
-            f"the email is cut before “{self.heading}” to fit its budget: "
+            f"the email is cut before “{before}” to fit its budget: "
             f"{self.cut_bytes / KB:.1f} KB instead of {self.full_bytes / KB:.1f} KB, with "
             f"{self.left_out} section(s) on the web only"
         )
@@ -152,13 +153,13 @@ def boundaries(root: Element) -> list[int]:
     return found
 
 
-def ending_html(cut: Cut, web_url: str) -> str:
-    """The note and the link that end a cut email's body."""
+def ending_html(cut: Cut, web_url: str, strings: Strings) -> str:
+    """The note and the link that end a cut email's body, in the language of ``strings``."""
     url = html_mod.escape(web_url, quote=True)
     return (
-        f'\n<p class="mh-e-cut">{html_mod.escape(cut.note, quote=False)}</p>\n'
+        f'\n<p class="mh-e-cut">{html_mod.escape(cut.note(strings), quote=False)}</p>\n'
         f'<p class="mh-e-cut"><a class="mh-e-cut__link" href="{url}"><strong>'
-        f"{READ_THE_REST}</strong></a></p>\n"
+        f"{strings.html('email.read_the_rest')}</strong></a></p>\n"
     )
 
 
@@ -169,13 +170,16 @@ def cut_to_fit(
     limit: int,
     web_url: str,
     full_bytes: int,
+    strings: Strings | None = None,
 ) -> CutResult | str:
     """The email cut at the last section boundary that keeps it within ``limit`` bytes.
 
     ``render`` makes the email's HTML from body HTML. Boundaries are tried by bisection
-    (the size grows with each section kept). Returns why it cannot be done when no
+    (the size grows with each section kept). The closing note and link are in the
+    language of ``strings`` (default English). Returns why it cannot be done when no
     boundary fits.
     """
+    words = strings or english()
     points = boundaries(root)
     if not points:
         return (
@@ -191,7 +195,7 @@ def cut_to_fit(
             body = "".join(parts[:point]) + ("\n" + dom.serialize(notes) if notes else "")
             heading = _heading(root.children[point])
             left_out = sum(1 for p in points if p >= point)
-            ending = ending_html(Cut(heading, left_out, full_bytes, 0), web_url)
+            ending = ending_html(Cut(heading, left_out, full_bytes, 0), web_url, words)
             email = render(body + ending)
             tried[point] = (email, Cut(heading, left_out, full_bytes, len(email.encode())))
         return tried[point]
@@ -296,4 +300,4 @@ def _clone(node: Element | Text | Comment) -> Element | Text | Comment:
 
 def _heading(node: Element | Text | Comment) -> str:
     text = node.text() if isinstance(node, Element) else ""
-    return " ".join(text.split()) or "the next section"
+    return " ".join(text.split())

@@ -4,6 +4,7 @@ content shown."""
 
 from __future__ import annotations
 
+from ..i18n import Strings
 from . import dom
 from .construct_common import element_children
 from .dom import Element, Text
@@ -72,9 +73,10 @@ def is_box(e: Element) -> bool:
     return e.tag == "details" or (e.tag == "div" and e.has_class("admonition"))
 
 
-def box(node: Element, level: int) -> None:
+def box(node: Element, level: int, strings: Strings) -> None:
     """An admonition or a details -> a one-cell table coloured by its type, with its
-    title (a details' summary as a heading, ``h<level>``) and all of its content shown."""
+    title (a details' summary as a heading, ``h<level>``) and all of its content shown;
+    a details without a summary is named in the language of ``strings``."""
     kind = _kind(node)
     border, background, title_colour = admonition_style(kind or "note")
     details = node.tag == "details"
@@ -107,7 +109,9 @@ def box(node: Element, level: int) -> None:
         if title is not None and title.text().strip():
             heading.extend(list(title.children))
         elif details:
-            heading.append(Text(kind.capitalize() if kind else "Details"))
+            heading.append(
+                Text(strings.admonition(kind) if kind else strings.text("email.details"))
+            )
         if heading.children:
             cell.append(heading)
     cell.extend(rest)

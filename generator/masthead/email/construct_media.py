@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from ..i18n import Strings
 from . import dom
 from .construct_common import Warn, inside, plural, where
 from .dom import Element
@@ -12,9 +13,10 @@ from .dom import Element
 _EMBEDS = frozenset(["iframe", "video", "audio"])
 
 
-def embeds(nodes: list[Element], page_url: str, warn: Warn) -> None:
+def embeds(nodes: list[Element], page_url: str, warn: Warn, strings: Strings) -> None:
     """Embedded players (``<iframe>``, ``<video>``, ``<audio>``), which mail clients do not
-    play -> a link: to the embedded page for an iframe, else to the web issue."""
+    play -> a link: to the embedded page for an iframe, else to the web issue (named in
+    the language of ``strings`` when the player has no title)."""
     count, first = 0, ""
     for node in nodes:
         if node.parent is None or inside(node, _EMBEDS):
@@ -22,12 +24,12 @@ def embeds(nodes: list[Element], page_url: str, warn: Warn) -> None:
         src = node.get("src").strip()
         if node.tag == "iframe" and src.startswith(("https://", "http://", "//")):
             href = "https:" + src if src.startswith("//") else src
-            host = urlsplit(href).hostname or "the web"
-            label = node.get("title").strip() or f"Embedded content from {host}"
+            host = urlsplit(href).hostname or href
+            label = node.get("title").strip() or strings.text("email.embedded_from", host=host)
         else:
             href = page_url
-            label = node.get("title").strip() or (
-                "Listen on the web" if node.tag == "audio" else "Watch the video on the web"
+            label = node.get("title").strip() or strings.text(
+                "email.listen" if node.tag == "audio" else "email.watch_video"
             )
         first = first or where(node)
         count += 1
@@ -40,17 +42,15 @@ def embeds(nodes: list[Element], page_url: str, warn: Warn) -> None:
         )
 
 
-def mermaid(nodes: list[Element], warn: Warn) -> None:
+def mermaid(nodes: list[Element], warn: Warn, strings: Strings) -> None:
     """A Mermaid diagram (drawn by JavaScript on the web) -> its source as code, with a
-    caption saying so."""
+    caption saying so (in the language of ``strings``)."""
     for node in nodes:
         if node.parent is None:
             continue
         place = where(node)
         source = node.text().strip("\n")
-        title = dom.el(
-            "p", {"class": "mh-e-code__title"}, "Mermaid diagram (drawn on the web page)"
-        )
+        title = dom.el("p", {"class": "mh-e-code__title"}, strings.text("email.mermaid"))
         code = dom.el("pre", {}, dom.el("code", {}, source))
         dom.replace(node, [title, code])
         warn(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..i18n import Strings
 from .construct_admonitions import box
 from .construct_common import real_heading, tree_root
 from .construct_tabs import is_tabset, tabs
@@ -35,14 +36,14 @@ def _level(node: Element, headings: dict[int, Element]) -> int:
     return min(6, level + 1)
 
 
-def sections(nodes: list[Element]) -> None:
+def sections(nodes: list[Element], strings: Strings) -> None:
     """Tab sets, admonitions and details, outermost first (a nested one's label is a
-    level deeper)."""
+    level deeper); a label they lack is made in the language of ``strings``."""
     headings = _headings_before(tree_root(nodes[0])) if nodes else {}
     for node in nodes:
         if node.parent is None:
             continue
         if is_tabset(node):
-            tabs(node, _level(node, headings))
+            tabs(node, _level(node, headings), strings)
         else:
-            box(node, _level(node, headings))
+            box(node, _level(node, headings), strings)

@@ -3,6 +3,7 @@ its panel."""
 
 from __future__ import annotations
 
+from ..i18n import Strings
 from . import dom
 from .construct_common import element_children
 from .dom import Element, Text
@@ -32,9 +33,9 @@ def _tabs(tabset: Element) -> list[tuple[Element | None, Element]]:
     return pairs
 
 
-def tabs(tabset: Element, level: int) -> None:
+def tabs(tabset: Element, level: int, strings: Strings) -> None:
     """A tab set -> each label as a small heading (``h<level>``), then its panel, one
-    after the other."""
+    after the other; a tab without a label is "Tab N" in the language of ``strings``."""
     pairs = _tabs(tabset)
     if not pairs:
         return
@@ -45,7 +46,7 @@ def tabs(tabset: Element, level: int) -> None:
         if label is not None and label.text().strip():
             heading.extend(list(label.children))
         else:
-            heading.append(Text(f"Tab {number}"))
+            heading.append(Text(strings.text("email.tab", n=number)))
         body = dom.el("div", {"class": "mh-e-tab__panel"})
         body.extend(list(panel.children))
         box.extend([heading, body])

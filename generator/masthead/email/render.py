@@ -16,13 +16,14 @@ from typing import Any
 import jinja2
 
 from .._io import atomic_write, staging_dir, swap_in
+from ..i18n import Strings
+from ..i18n import strings as strings_of
 from ..providers import unsubscribe_target
 from . import dom
 from . import eml as eml_mod
 from .budget import (
     DEFAULT_BUDGET,
     GMAIL_CLIP,
-    READ_THE_REST,
     BudgetReport,
     Cut,
     check_budget,
@@ -159,9 +160,13 @@ def render_email(
     template_dir: Path | None = None,
     site_dir: Path | None = None,
     rasterise: Rasterise | None = None,
+    strings: Strings | None = None,
 ) -> EmailIssue:
     """Render the email of one issue from its page content HTML; ``rasterise``
-    draws its SVG images as PNG (see :mod:`masthead.email.raster`)."""
+    draws its SVG images as PNG (see :mod:`masthead.email.raster`). masthead's words
+    and the date are in the language of ``strings`` (default: that of ``info.lang``);
+    the templates have them as ``mh_t``."""
+    words = strings or strings_of(info.lang)
     unsubscribe = unsubscribe_target(settings.provider, settings.unsubscribe_url)
     body = transform(
         content_html,
@@ -170,10 +175,11 @@ def render_email(
             page_url=info.web_url,
             site_dir=site_dir,
             rasterise=rasterise,
+            strings=words,
         ),
     )
     env = template_environment(template_dir)
-    date_text = f"{info.date:%B} {info.date.day}, {info.date.year}"
+    date_text = words.date(info.date)
     newsletter_name = settings.name or info.site_name
 
     def email_html(content: str) -> str:
@@ -193,6 +199,7 @@ def render_email(
             newsletter_name=newsletter_name,
             unsubscribe=unsubscribe,
             dark_mode=settings.dark_mode,
+            mh_t=words,
         )
         return inline_css(document, merge_tags=frozenset({unsubscribe}))
 
@@ -204,14 +211,21 @@ def render_email(
     if settings.cut and len(html.encode("utf-8")) > limit:
         # Cut the body tree once, before the HTML and the text are written from it.
         result = cut_to_fit(
-            tree, email_html, limit=limit, web_url=info.web_url, full_bytes=len(html.encode())
+            tree,
+            email_html,
+            limit=limit,
+            web_url=info.web_url,
+            full_bytes=len(html.encode()),
+            strings=words,
         )
         if isinstance(result, str):
             uncut = result
         else:
             html, tree, cut = result.html, result.tree, result.cut
     budget = check_budget(html, head_style(html), settings.budget, uncut=uncut)
-    text = render_text(tree, info, unsubscribe=unsubscribe, date_text=date_text, cut=cut)
+    text = render_text(
+        tree, info, unsubscribe=unsubscribe, date_text=date_text, cut=cut, strings=words
+    )
     message = eml_mod.build_message(
         subject=info.subject,
         sender=settings.sender,
@@ -246,26 +260,29 @@ def render_text(
     unsubscribe: str,
     date_text: str,
     cut: Cut | None = None,
+    strings: Strings | None = None,
 ) -> str:
     """The plain-text part: title, web link, the body, the author and unsubscribe link;
-    a cut email's body ends, as in the HTML, with the note and the link to the rest."""
-    renderer = TextRenderer()
+    a cut email's body ends, as in the HTML, with the note and the link to the rest.
+    Its words are in the language of ``strings`` (default: that of ``info.lang``)."""
+    words = strings or strings_of(info.lang)
+    renderer = TextRenderer(strings=words)
     head = [
         renderer.render(f"<h1>{_escape(info.title)}</h1>"),
         f"{info.site_name} · {date_text}",
-        f"View in browser:\n{info.web_url}",
+        f"{renderer.label('email.view_in_browser')}\n{info.web_url}",
     ]
     body = renderer.render(body_html)
     if cut is not None:
-        ending = renderer.render(f"<p>{_escape(cut.note)}</p>")
-        body = f"{body}\n\n{ending}\n\n{READ_THE_REST}:\n{info.web_url}"
+        ending = renderer.render(f"<p>{_escape(cut.note(words))}</p>")
+        body = f"{body}\n\n{ending}\n\n{renderer.label('email.read_the_rest')}\n{info.web_url}"
     footer: list[str] = ["-- "]
     for author in info.authors:
         line = author.name + (f", {author.description}" if author.description else "")
         footer.append(renderer.render(f"<p>{_escape(line)}</p>"))
         if author.bio:
             footer.append(renderer.render(f"<p>{_escape(author.bio)}</p>"))
-    footer.append(f"Unsubscribe:\n{unsubscribe}")
+    footer.append(f"{renderer.label('email.unsubscribe')}\n{unsubscribe}")
     parts = ["\n\n".join(head), body, "\n\n".join(footer)]
     refs = renderer.references()
     if refs:

@@ -19,6 +19,7 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
+from ..i18n import Strings, english
 from . import constructs, dom
 from .dom import Element, Text
 
@@ -75,12 +76,18 @@ BAR = 20
 
 @dataclass
 class TextRenderer:
-    """Renders HTML fragments to text, numbering links across all of them."""
+    """Renders HTML fragments to text, numbering links across all of them; its own words
+    (``Links:``, an admonition's type) are in the language of ``strings``."""
 
     width: int = WIDTH
+    strings: Strings = field(default_factory=english)
     links: list[str] = field(default_factory=list)
     footnotes: int = 0
     """Numbers ``[1]`` to ``[footnotes]`` are the footnotes'; links are numbered after them."""
+
+    def label(self, key: str) -> str:
+        """The words of ``key`` as a label before what it names (``Links:``)."""
+        return self.strings.text("text.label", label=self.strings.text(key))
 
     def link_number(self, url: str) -> int:
         if url in self.links:
@@ -107,7 +114,7 @@ class TextRenderer:
         """The numbered link list (``[1] https://...``), '' when there are no links."""
         if not self.links:
             return ""
-        lines = ["Links:"]
+        lines = [self.label("email.links")]
         for number, url in enumerate(self.links, 1 + self.footnotes):
             label = f"[{number}] "
             if len(label) + len(url) <= self.width:
@@ -203,14 +210,14 @@ class TextRenderer:
             ),
             "",
         )
-        label = kind.replace("-", " ").capitalize()
+        label = self.strings.admonition(kind) if kind else ""
         heading = _SPACE.sub(" ", self._inline(title)).strip() if title is not None else ""
         if not label:
             head = heading
-        elif not heading or heading.lower() == label.lower():
-            head = f"{label}:"
+        elif not heading or heading.lower() in (label.lower(), kind.replace("-", " ")):
+            head = self.strings.text("text.label", label=label)
         else:
-            head = f"{label}: {heading}"
+            head = self.strings.text("text.admonition", kind=label, title=heading)
         rest = Element("div", children=[c for c in cell.children if c is not title])
         inner = "\n\n".join(self._blocks(rest, width - 2))
         lines = (_wrap(head, width - 2).splitlines() if head else []) + inner.splitlines()

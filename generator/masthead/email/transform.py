@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+from ..i18n import Strings, english
 from ..newsletter import cards
 from . import constructs, dom
 from .dom import Comment, Element, Text
@@ -123,6 +124,8 @@ class TransformContext:
     """Draws an SVG image of the built site as a PNG beside it (see
     :mod:`masthead.email.raster`); without it, an SVG image with no PNG of the
     same name becomes a link to the web page."""
+    strings: Strings = field(default_factory=english)
+    """masthead's words in the site's language (the names of tabs, links to the web)."""
 
 
 @dataclass(frozen=True)
@@ -165,11 +168,11 @@ def transform(content_html: str, ctx: TransformContext) -> TransformResult:
     found = constructs.find(root)
     constructs.emoji_characters(found.emoji)
     constructs.math(found.math, warn)
-    constructs.sections(found.sections)
+    constructs.sections(found.sections, ctx.strings)
     constructs.inline_svg(found.svg, ctx, state.lose, DROP_ELEMENTS - {"svg"})
     constructs.progress_bars(found.progress)
-    constructs.embeds(found.embeds, ctx.page_url, warn)
-    constructs.mermaid(found.mermaid, warn)
+    constructs.embeds(found.embeds, ctx.page_url, warn, ctx.strings)
+    constructs.mermaid(found.mermaid, warn, ctx.strings)
     constructs.footnotes(found.footnote_refs, found.footnotes)
     constructs.code_titles(found.code_titles)
     for node in root.find_all(lambda e: _is_code_block(e) or _is_inline_code(e)):
@@ -254,7 +257,7 @@ def _diagram(fig: Element, state: _State) -> None:
         dom.remove(fig)
         return
     if not alt:
-        alt = caption.text().strip() if caption is not None else "Diagram"
+        alt = caption.text().strip() if caption is not None else ctx.strings.text("diagram.alt")
         state.warnings.append(f"diagram {png} has no alt text; using {alt!r}")
     width, height = _fit(
         _int(fig.get("data-png-width"), ctx.content_width),
@@ -288,7 +291,8 @@ def _card(node: Element, state: _State) -> None:
     def image_url(image: cards.LocalImage) -> str:
         return urljoin(site_url, image.path.lstrip("/"))
 
-    dom.replace(node, list(dom.parse(cards.email_html(card, image_url)).children))
+    email = cards.email_html(card, image_url, state.ctx.strings)
+    dom.replace(node, list(dom.parse(email).children))
 
 
 def _is_code_block(e: Element) -> bool:
@@ -455,14 +459,14 @@ def _image(img: Element, state: _State) -> None:
             src = png
         else:
             # Gmail and Outlook do not show SVG: point at the web page instead.
-            alt = img.get("alt") or "an illustration"
+            alt = img.get("alt") or ctx.strings.text("email.image_alt")
             state.lose(
                 f"image {src} is an SVG, which Gmail and Outlook do not show; the email links "
                 "to the web page instead (install rsvg-convert to draw it as a PNG, or put a "
                 "PNG of the same name next to it)"
             )
             note = dom.el("em", {"class": "mh-e-missing"}, f"[{alt}] ")
-            note.append(dom.el("a", {"href": ctx.page_url}, "See the image on the web."))
+            note.append(dom.el("a", {"href": ctx.page_url}, ctx.strings.text("email.image_on_web")))
             dom.replace(img, [note])
             return
     img.attrs["src"] = src

@@ -50,6 +50,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from ..i18n import Strings, english
+
 TWEET_KEYS = ("author", "handle", "date", "text", "url", "avatar", "replies", "retweets", "likes")
 VIDEO_KEYS = ("url", "title", "thumbnail", "duration", "source")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".avif", ".svg")
@@ -282,12 +284,24 @@ def _initials(name: str) -> str:
     return letters.upper()
 
 
-def _count_html(label: str, value: int | None) -> str:
-    if value is None:
-        return ""
+_COUNTS = ("replies", "retweets", "likes")
+"""A tweet's counts, in the order a card shows them."""
+
+
+def _counts(tweet: Tweet, t: Strings) -> list[tuple[str, str, int]]:
+    """``(name, number, label)`` of each count the tweet has, in the language of ``t``."""
+    found = []
+    for name in _COUNTS:
+        value: int | None = getattr(tweet, name)
+        if value is not None:
+            found.append((name, t.number(value), value))
+    return found
+
+
+def _count_html(name: str, number: str, value: int, t: Strings) -> str:
     return (
-        f'<span class="mh-tweet__count mh-tweet__count--{label.lower()}">'
-        f"<strong>{value:,}</strong> {label}</span>"
+        f'<span class="mh-tweet__count mh-tweet__count--{name}">'
+        f"<strong>{html.escape(number)}</strong> {t.html(f'card.{name}', n=value)}</span>"
     )
 
 
@@ -333,9 +347,11 @@ def card_from_data(text: str) -> Card:
     raise ValueError(f"not a card's data: unknown card {kind!r}")
 
 
-def tweet_html(tweet: Tweet, url_for: Callable[[str], str]) -> str:
-    """The web card; ``url_for(docs_path)`` gives an image's URL relative to the page."""
+def tweet_html(tweet: Tweet, url_for: Callable[[str], str], strings: Strings | None = None) -> str:
+    """The web card; ``url_for(docs_path)`` gives an image's URL relative to the page;
+    its words are in the language of ``strings`` (default English)."""
     esc = html.escape
+    t = strings or english()
     if tweet.avatar is not None:
         avatar = (
             f'<img class="mh-tweet__avatar" src="{esc(url_for(tweet.avatar.docs_path))}" '
@@ -352,14 +368,9 @@ def tweet_html(tweet: Tweet, url_for: Callable[[str], str]) -> str:
         if p.strip()
     )
     counts = "".join(
-        _count_html(label, value)
-        for label, value in (
-            ("Replies", tweet.replies),
-            ("Retweets", tweet.retweets),
-            ("Likes", tweet.likes),
-        )
+        _count_html(name, number, value, t) for name, number, value in _counts(tweet, t)
     )
-    day = f"{tweet.date:%B} {tweet.date.day}, {tweet.date.year}"
+    day = esc(t.date(tweet.date))
     return (
         f'<figure class="mh-card mh-tweet" data-mh-card="{esc(card_data(tweet))}">'
         f'<div class="mh-tweet__head">{avatar}'
@@ -374,12 +385,14 @@ def tweet_html(tweet: Tweet, url_for: Callable[[str], str]) -> str:
     )
 
 
-def video_html(video: Video, url_for: Callable[[str], str]) -> str:
+def video_html(video: Video, url_for: Callable[[str], str], strings: Strings | None = None) -> str:
     """The web card: a local thumbnail (or a plain panel) linking to the video, and its title.
 
-    ``url_for(docs_path)`` is the thumbnail's URL from the page.
+    ``url_for(docs_path)`` is the thumbnail's URL from the page; the card's words are in
+    the language of ``strings`` (default English).
     """
     esc = html.escape
+    t = strings or english()
     if video.thumbnail is not None:
         picture = (
             f'<img class="mh-video__thumb" src="{esc(url_for(video.thumbnail.docs_path))}" '
@@ -391,7 +404,7 @@ def video_html(video: Video, url_for: Callable[[str], str]) -> str:
     return (
         f'<figure class="mh-card mh-video" data-mh-card="{esc(card_data(video))}">'
         f'<a class="mh-video__link" href="{esc(video.url)}" rel="noopener" '
-        f'aria-label="Watch: {esc(video.title)}">{picture}'
+        f'aria-label="{t.html("card.watch", title=video.title)}">{picture}'
         f'<span class="mh-video__play" aria-hidden="true"></span></a>'
         f'<figcaption class="mh-video__caption">'
         f'<a href="{esc(video.url)}" rel="noopener">{esc(video.title)}</a>'
@@ -418,7 +431,7 @@ def _email_table(*cells: str) -> str:
     return f'<table {_TABLE} class="mh-e-card">{rows}</table>'
 
 
-def _tweet_email(tweet: Tweet, image_url: Callable[[LocalImage], str]) -> str:
+def _tweet_email(tweet: Tweet, image_url: Callable[[LocalImage], str], t: Strings) -> str:
     esc = html.escape
     href = esc(tweet.url)
     side = ""
@@ -435,17 +448,10 @@ def _tweet_email(tweet: Tweet, image_url: Callable[[LocalImage], str]) -> str:
         for p in re.split(r"\n\s*\n", tweet.text)
         if p.strip()
     )
-    day = f"{tweet.date:%B} {tweet.date.day}, {tweet.date.year}"
     counts = [
-        f"{value:,} {label}"
-        for label, value in (
-            ("Replies", tweet.replies),
-            ("Retweets", tweet.retweets),
-            ("Likes", tweet.likes),
-        )
-        if value is not None
+        f"{number} {t.text(f'card.{name}', n=value)}" for name, number, value in _counts(tweet, t)
     ]
-    foot = " · ".join((day, *counts))
+    foot = " · ".join((t.date(tweet.date), *counts))
     body = (
         f'<td class="mh-e-card__body" valign="top"><p class="mh-e-card__who">'
         f"<strong>{esc(tweet.author)}</strong> "
@@ -455,34 +461,40 @@ def _tweet_email(tweet: Tweet, image_url: Callable[[LocalImage], str]) -> str:
     inner = f"<table {_TABLE}><tr>{side}{body}</tr></table>"
     return _email_table(
         f'<td class="mh-e-card__cell">{inner}</td>',
-        f'<td class="mh-e-card__link"><a href="{href}">View the post →</a></td>',
+        f'<td class="mh-e-card__link"><a href="{href}">{t.html("card.view_post")}</a></td>',
     )
 
 
-def _video_email(video: Video, image_url: Callable[[LocalImage], str]) -> str:
+def _video_email(video: Video, image_url: Callable[[LocalImage], str], t: Strings) -> str:
     esc = html.escape
     href = esc(video.url)
     cells = []
     if video.thumbnail is not None:
+        alt = t.html("card.video_alt", title=video.title)
         img = (
-            f'<img src="{esc(image_url(video.thumbnail))}" alt="Video: {esc(video.title)}" '
+            f'<img src="{esc(image_url(video.thumbnail))}" alt="{alt}" '
             'class="mh-e-image mh-e-card__thumb">'
         )
         cells.append(f'<td class="mh-e-card__media"><a href="{href}">{img}</a></td>')
     meta = " · ".join(x for x in (video.source, video.duration) if x)
+    watch = t.html("card.watch", title=video.title)
     cells.append(
-        f'<td class="mh-e-card__link"><a href="{href}">▶ Watch: {esc(video.title)}</a>'
+        f'<td class="mh-e-card__link"><a href="{href}">▶ {watch}</a>'
         + (f'<br><span class="mh-e-card__meta">{esc(meta)}</span>' if meta else "")
         + "</td>"
     )
     return _email_table(*cells)
 
 
-def email_html(card: Card, image_url: Callable[[LocalImage], str]) -> str:
+def email_html(
+    card: Card, image_url: Callable[[LocalImage], str], strings: Strings | None = None
+) -> str:
     """The email form of ``card``: a linked table card with no active content.
 
-    ``image_url(image)`` gives the absolute URL of a card's image in the published site.
+    ``image_url(image)`` gives the absolute URL of a card's image in the published site;
+    the card's words are in the language of ``strings`` (default English).
     """
+    t = strings or english()
     if isinstance(card, Tweet):
-        return _tweet_email(card, image_url)
-    return _video_email(card, image_url)
+        return _tweet_email(card, image_url, t)
+    return _video_email(card, image_url, t)

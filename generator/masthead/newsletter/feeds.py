@@ -1,5 +1,9 @@
 """RSS 2.0 and Atom feeds: full content, absolute links, dated from front matter.
 
+A post's categories and its tags are both ``<category>`` elements; the tags'
+carry the site's index of tags as their taxonomy (RSS ``domain``, Atom
+``scheme``) when the site has one.
+
 Pure functions: :class:`Feed` and :class:`FeedEntry` in, XML text out.
 :func:`absolute_links` makes a page's HTML safe to read outside the site
 (every ``href``/``src`` absolute, permalink anchors dropped).
@@ -42,6 +46,8 @@ class FeedEntry:
     """Plain-text excerpt."""
     authors: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    """The post's ``tags:``, written as categories of the feed's tag scheme."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,9 @@ class Feed:
     language: str = "en"
     author: str = ""
     entries: tuple[FeedEntry, ...] = ()
+    tags_url: str = ""
+    """Absolute URL of the site's index of tags: the ``domain`` (RSS) and ``scheme`` (Atom)
+    of the tags' categories. Empty: tags are categories without one."""
 
     @property
     def updated(self) -> datetime | None:
@@ -131,6 +140,8 @@ def rss(feed: Feed) -> str:
             _sub(item, f"{{{DC_NS}}}creator", name)
         for category in entry.categories:
             _sub(item, "category", category)
+        for tag in entry.tags:
+            _sub(item, "category", tag, **({"domain": feed.tags_url} if feed.tags_url else {}))
         _sub(item, "description", entry.summary or entry.title)
         if entry.content_html:
             _sub(item, f"{{{CONTENT_NS}}}encoded", entry.content_html)
@@ -170,6 +181,9 @@ def atom(feed: Feed) -> str:
             _sub(_sub(el, a("author")), a("name"), name)
         for category in entry.categories:
             _sub(el, a("category"), term=category)
+        for tag in entry.tags:
+            scheme = {"scheme": feed.tags_url} if feed.tags_url else {}
+            _sub(el, a("category"), term=_clean(tag), **scheme)
         if entry.summary:
             _sub(el, a("summary"), entry.summary)
         if entry.content_html:

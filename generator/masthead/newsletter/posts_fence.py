@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from ..content import Period, Post
+from ..i18n import Strings, english
 from .cards import CardError
 
 KEYS = ("blog", "period", "category", "tag", "limit", "excerpt")
@@ -169,26 +170,28 @@ def shorten(text: str, limit: int = EXCERPT_CHARS) -> str:
     return cut + "…"
 
 
-def format_day(post: Post) -> str:
-    return f"{post.date:%B} {post.date.day}, {post.date.year}"
-
-
 def render(
     items: Sequence[tuple[str, Post]],
     *,
     url_for: Callable[[Post], str],
     labels: Mapping[str, str] | None = None,
     excerpt: bool = True,
+    strings: Strings | None = None,
 ) -> str:
     """The HTML list; ``url_for(post)`` is the link from the page, ``labels`` names
-    the blogs whose items get a badge (e.g. ``{"newsletter": "Newsletter"}``)."""
+    the blogs whose items get a badge (e.g. ``{"newsletter": "Newsletter"}``; an empty
+    label is "Newsletter" in the language of ``strings``, default English)."""
     esc = html.escape
+    t = strings or english()
     if not items:
-        return '<ul class="mh-posts mh-posts--empty"><li>Nothing published here yet.</li></ul>'
+        return f'<ul class="mh-posts mh-posts--empty"><li>{t.html("posts.empty")}</li></ul>'
     out = ['<ul class="mh-posts">']
     for blog, post in items:
         badge = (labels or {}).get(blog)
-        meta = [f'<time datetime="{post.date.date().isoformat()}">{format_day(post)}</time>']
+        if badge == "":
+            badge = t.text("posts.newsletter_label")
+        day = esc(t.date(post.date))
+        meta = [f'<time datetime="{post.date.date().isoformat()}">{day}</time>']
         if badge:
             meta.append(f'<span class="mh-posts__badge">{esc(badge)}</span>')
         elif post.categories:

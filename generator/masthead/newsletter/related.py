@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
+from ..i18n import Strings, english
+
 
 @dataclass(frozen=True)
 class Teaser:
@@ -30,10 +32,6 @@ class Teaser:
     series: str | None = None
     series_order: int | None = None
 
-    @property
-    def day(self) -> str:
-        return f"{self.date:%B} {self.date.day}, {self.date.year}"
-
 
 @dataclass(frozen=True)
 class ShareLink:
@@ -47,9 +45,14 @@ SHARE_TARGETS: tuple[str, ...] = ("x", "linkedin", "hackernews", "reddit", "emai
 
 
 def share_links(
-    url: str, title: str, targets: Sequence[str] = SHARE_TARGETS
+    url: str,
+    title: str,
+    targets: Sequence[str] = SHARE_TARGETS,
+    strings: Strings | None = None,
 ) -> tuple[ShareLink, ...]:
-    """Plain share links for the page at absolute ``url`` (no third-party script)."""
+    """Plain share links for the page at absolute ``url`` (no third-party script),
+    labelled in the language of ``strings`` (default English)."""
+    words = strings or english()
     made = {
         "x": ShareLink(
             "x", "X", "https://x.com/intent/post?" + urlencode({"text": title, "url": url})
@@ -71,10 +74,10 @@ def share_links(
         ),
         "email": ShareLink(
             "email",
-            "Email",
+            words.text("share.email"),
             f"mailto:?subject={quote(title)}&body={quote(title + chr(10) + url)}",
         ),
-        "copy": ShareLink("copy", "Copy link", url),
+        "copy": ShareLink("copy", words.text("share.copy"), url),
     }
     return tuple(made[t] for t in targets if t in made)
 

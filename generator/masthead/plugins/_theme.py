@@ -1,7 +1,8 @@
 """masthead's templates and CSS on the theme's path, below the user's custom_dir.
 
 The partials (post header, share links, subscribe form, author card, "Read
-more", feed links), ``main.html`` and the stylesheets ship inside the package
+more", feed links, Material's search dialog given a name), ``main.html`` and
+the stylesheets ship inside the package
 (``masthead/theme/``). Every masthead plugin calls :func:`use_theme` in
 ``on_config``: the folder goes right after the user's ``custom_dir`` (so a
 file of the same name there still wins) and before Material's own templates

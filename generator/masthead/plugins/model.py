@@ -170,7 +170,7 @@ def _newsletters(
                 blog_dir=blog_dir,
                 title=str(item.title or config.site_name or blog_dir),
                 description=str(item.description or ""),
-                label=str(item.label or "Newsletter"),
+                label=str(item.label or ""),
                 provider=provider,
                 subscribe=subscribe,
                 email=_email(item, where, provider, config_file),

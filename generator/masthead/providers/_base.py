@@ -27,8 +27,8 @@ class Subscribe:
     """The form's action URL."""
     email_field: str = "email"
     """Name of the form field that carries the address."""
-    button: str = "Subscribe"
-    """Label of the submit button."""
+    button: str = ""
+    """Label of the submit button ('' = "Subscribe" in the site's language)."""
     note: str = ""
     """A line under the form (e.g. "One email a month. Unsubscribe any time.")."""
     hidden: tuple[tuple[str, str], ...] = ()
@@ -111,7 +111,7 @@ def form(
         provider=provider,
         action=action,
         email_field=email_field,
-        button=text_option(options, "button", where, "Subscribe"),
+        button=text_option(options, "button", where),
         note=text_option(options, "note", where),
         hidden=tuple(hidden),
     )

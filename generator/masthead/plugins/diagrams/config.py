@@ -32,3 +32,10 @@ class DiagramsConfig(Config):
 
     dot_fence = c.Type(str, default="dot")
     """Name of the fence holding a Graphviz DOT graph."""
+
+    min_label_px = c.Type((int, float), default=9)
+    """The smallest legible label, in CSS px. A diagram whose smallest label would be
+    smaller on a 375 px wide screen or in the 552 px email column is a warning (naming
+    the page, the line and both sizes); on the site a diagram is never shown narrower
+    than the width that keeps its labels this large (it scrolls sideways instead).
+    0 turns both off."""

@@ -9,7 +9,9 @@ The work is in :mod:`masthead.diagrams`. Here:
 - ``on_files`` scans every page's source for diagram fences, renders all
   of them in one parallel batch (cached ones cost nothing), and drops the
   ``src=`` files from the site so the ``.py`` sources are not published.
-- the fence formatter then only looks results up, and writes the figure.
+- the fence formatter then only looks results up, and writes the figure; a
+  diagram whose labels would be smaller than ``min_label_px`` on a phone or in
+  the email is a warning with the page, the line and both sizes.
 - ``on_env`` fails the build, listing every broken diagram with page and line.
 - ``on_post_build`` writes the SVG and PNG files the pages use into site_dir.
 """
@@ -44,9 +46,13 @@ from ...diagrams.fence import (
     source_for,
     validate,
 )
+from ...diagrams.legibility import PHONE_WIDTH, legibility
 from ...diagrams.render import DiagramSource, Renderer, RenderFailure, normalize_code
 from ...diagrams.toolchain import GraphvizMissing
+from ...email.transform import CONTENT_WIDTH
 from ...errors import MastheadError
+from ...i18n import Strings, english
+from ...i18n.site import add_to_templates, site_strings
 from .._fences import error_box, page_location, register_fence
 from .._theme import use_theme
 from .config import DiagramsConfig
@@ -69,10 +75,13 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
         """True while a page's own Markdown converts (not a blog excerpt of it)."""
         self._page_fences: dict[str, list[FoundFence]] = {}
         self._used_fences: set[tuple[str, int]] = set()
+        self._warned: set[str] = set()
         self._failures: dict[str, RenderFailure] = {}
         self._missing: GraphvizMissing | None = None
         self.assets: dict[str, Rendered] = {}
         self.errors: list[str] = []
+        self.strings: Strings = english()
+        """The site's words (the link to a wide diagram at full size), set in on_config."""
 
     # -- events ---------------------------------------------------------------
 
@@ -86,6 +95,10 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         use_theme(config, "masthead/diagrams")
+        try:
+            self.strings = site_strings(config)
+        except MastheadError as exc:
+            raise PluginError(str(exc)) from exc
         self.fences = {
             str(self.config.diagram_fence): FENCES["diagram"],
             str(self.config.dot_fence): FENCES["dot"],
@@ -122,7 +135,7 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
                 env=env,
             )
             self._settings = settings
-        self._page_fences, self._used_fences = {}, set()
+        self._page_fences, self._used_fences, self._warned = {}, set(), set()
         self._failures, self._missing = {}, None
         self.assets, self.errors = {}, []
         return config
@@ -179,6 +192,7 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
         return context
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        add_to_templates(env, config)  # masthead's templates are on the path: their words
         if self.errors and not self.serving:
             count = len(self.errors)
             raise PluginError(
@@ -322,4 +336,34 @@ class DiagramsPlugin(BasePlugin[DiagramsConfig]):
         self.assets[result.name] = result
         page_url = self._page.url if self._page is not None else ""
         svg_url = get_relative_url(f"{ASSET_DIR}/{result.name}.svg", page_url)
-        return figure_html(result, opts, svg_url=svg_url)
+        return figure_html(
+            result,
+            opts,
+            svg_url=svg_url,
+            min_width=self._min_width(language, where, result),
+            strings=self.strings,
+        )
+
+    def _min_width(self, language: str, where: str, rendered: Rendered) -> int:
+        """The narrowest the site may show ``rendered``; warns when its labels are too small
+        on a phone or in the email."""
+        min_px = float(self.config.min_label_px)
+        sizes = legibility(rendered.svg, rendered.width, min_px)
+        if sizes is None:
+            return 0
+        if not sizes.legible(min_px) and self._in_page and where not in self._warned:
+            self._warned.add(where)
+            log.warning(
+                "masthead/diagrams: %s: the ```%s fence's smallest labels are %.1f px on a "
+                "%d px wide screen and %.1f px in the %d px email column; expected at least "
+                '%g px (min_label_px). Draw it narrower (direction="TB", shorter labels, '
+                "line breaks) or with larger fonts.",
+                where,
+                language,
+                sizes.site,
+                PHONE_WIDTH,
+                sizes.email,
+                CONTENT_WIDTH,
+                min_px,
+            )
+        return sizes.min_width

@@ -41,6 +41,7 @@ from ...email.render import (
 )
 from ...email.transform import local_file
 from ...errors import ConfigError, MastheadError
+from ...i18n.site import site_strings, strings_file
 from ...newsletter.issue import Issue
 from ...publication import Newsletter, Publication
 from ..model import publication_of
@@ -138,7 +139,8 @@ class EmailPlugin(BasePlugin[EmailConfig]):
         if self.active:
             self.inputs[slug] = self._inputs(page, config, newsletter, email)
         if self.previewing:
-            return _with_preview_link(output, get_relative_url(f"{PREVIEW_DIR}/{slug}/", page.url))
+            href = get_relative_url(f"{PREVIEW_DIR}/{slug}/", page.url)
+            return _with_preview_link(output, href, site_strings(config).html("email.preview"))
         return output
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
@@ -232,6 +234,9 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             paths += diagrams.source_files(page.file.src_uri)
         ours = sorted(PACKAGE_TEMPLATES.glob("*.html"))
         paths += ours
+        words = strings_file(config)
+        if words is not None:
+            paths.append(words)
         templates = self._templates(config)
         overrides = [templates / "email" / t.name for t in ours] if templates else []
         site_dir = Path(config.site_dir)
@@ -308,6 +313,7 @@ class EmailPlugin(BasePlugin[EmailConfig]):
             template_dir=templates,
             site_dir=Path(config.site_dir),
             rasterise=self.rasterise,
+            strings=site_strings(config),
         )
 
 
@@ -321,13 +327,14 @@ _PREVIEW_LINK = (
     '<a class="mh-email-preview" href="{href}" target="_blank" rel="noopener" '
     'style="position:fixed;right:1rem;bottom:1rem;z-index:10;padding:.5em .9em;'
     "border-radius:2em;background:#1a237e;color:#fff;font:600 .8rem/1.2 system-ui,sans-serif;"
-    'box-shadow:0 2px 6px rgba(0,0,0,.3)">Email preview</a>'
+    'box-shadow:0 2px 6px rgba(0,0,0,.3)">{label}</a>'
 )
 
 
-def _with_preview_link(output: str, href: str) -> str:
-    """The page with a link to its email preview (only ``mkdocs serve`` adds it)."""
-    link = _PREVIEW_LINK.format(href=html.escape(href))
+def _with_preview_link(output: str, href: str, label: str) -> str:
+    """The page with a link to its email preview named ``label`` (HTML; only
+    ``mkdocs serve`` adds it)."""
+    link = _PREVIEW_LINK.format(href=html.escape(href), label=label)
     head, sep, tail = output.rpartition("</body>")
     return f"{head}{link}\n{sep}{tail}" if sep else output + link
 

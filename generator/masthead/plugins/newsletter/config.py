@@ -57,8 +57,9 @@ class NewsletterConfig(base.Config):
     """Name of the newsletter (feeds, subscribe box, email footer); default: site_name."""
     description = c.Type(str, default="")
     """One line on what subscribers get (feeds, subscribe box)."""
-    label = c.Type(str, default="Newsletter")
-    """Badge shown on this newsletter's issues in ```posts lists."""
+    label = c.Type(str, default="")
+    """Badge shown on this newsletter's issues in ```posts lists; empty: "Newsletter" in the
+    site's language."""
     provider = c.Optional(c.Choice(PROVIDER_NAMES))
     """The email provider: ``buttondown``, ``kit``, ``listmonk``, ``mailchimp`` or ``custom``.
     Declared once: it gives the subscribe form, the unsubscribe merge tag in the email and
@@ -69,6 +70,11 @@ class NewsletterConfig(base.Config):
     ``email_field``), plus optional ``button`` and ``note``. Without it, no form is shown."""
     email = c.SubConfig(NewsletterEmailConfig)
     """The email settings of the issues (``from``, ``reply_to``, ``unsubscribe_url``, ``name``)."""
+    subscribe_on = c.Optional(c.Type((list, str)))
+    """Where the subscribe form shows: some of ``home`` (the home page, with the latest
+    issue), ``blog`` (the posts' blog's pages too), ``index``, ``lists`` and ``posts``.
+    Default: all of them for the first newsletter, ``[index, lists, posts]`` for the others.
+    Checked by :func:`masthead.newsletter.placement.parse_places`."""
 
 
 class NewsletterPluginConfig(base.Config):
@@ -86,6 +92,11 @@ class NewsletterPluginConfig(base.Config):
     """How many other issues "Read more from <author>" lists."""
     share = c.ListOfItems(c.Choice(SHARE_TARGETS), default=list(SHARE_TARGETS))
     """Share links under posts and issues, in this order."""
+    tag_pages = c.Type(bool, default=True)
+    """Write a page per tag under ``tags_dir`` and link the posts' tags to it (off when
+    Material's ``tags`` plugin is enabled: it shows the tags then)."""
+    tags_dir = c.Type(str, default="tags")
+    """Folder of the tag pages in the site, relative to its root."""
     posts_fence = c.Type(str, default="posts")
     """Name of the fence that lists posts (rename it when your pages use it for something
     else)."""
@@ -93,3 +104,14 @@ class NewsletterPluginConfig(base.Config):
     """Name of the fence of a tweet card."""
     video_fence = c.Type(str, default="video")
     """Name of the fence of a video card."""
+    social_cards = c.Type(bool, default=True)
+    """Draw a 1200×630 PNG card (title, publication, date, author) for every post, issue
+    and list page, shown when a link is shared (``og:image``); a page's own ``image:``
+    front matter wins. ``false``: only pages with an ``image:`` get a picture."""
+    social_cards_cache_dir = c.Type(str, default=".cache/masthead/cards")
+    """Drawn social cards, relative to the folder holding mkdocs.yml (never inside
+    docs_dir); an unchanged card is never drawn again."""
+    strings = c.Type(str, default="")
+    """A YAML file of masthead's words (relative to the folder of mkdocs.yml), by language:
+    ``de: {subscribe: {button: Jetzt abonnieren}}``. It changes words of masthead's
+    catalogs, or adds a language they lack; empty: masthead's words as they ship."""

@@ -3,10 +3,19 @@
 - validates the front matter of every issue (:mod:`masthead.newsletter.issue`);
 - renders the ```` ```tweet ````, ```` ```video ```` (:mod:`~masthead.newsletter.cards`)
   and ```` ```posts ```` (:mod:`~masthead.newsletter.posts_fence`) fences;
-- gives post and issue pages their share links, subscribe form, "Read more",
-  previous/next and series links (context ``masthead``, used by the theme's partials);
+- gives post and issue pages their share links, "Read more", previous/next and
+  series links (context ``masthead``, used by the theme's partials);
+- puts each newsletter's subscribe form where its ``subscribe_on`` says, and its
+  latest issue on the home page (:mod:`~masthead.newsletter.placement`, :mod:`.views`,
+  context ``masthead_subscribe``);
+- adds a page per tag of the posts and an index of tags, and links the posts' tags
+  to them (:mod:`~masthead.newsletter.tags`, context ``tags``);
+- gives posts, issues and list pages their meta description, Open Graph and Twitter
+  tags and social cards (:mod:`.previews`, context ``masthead_meta``);
 - writes RSS and Atom feeds for the posts and for each newsletter
-  (:mod:`~masthead.newsletter.feeds`), linked from every page's ``<head>``.
+  (:mod:`~masthead.newsletter.feeds`), linked from every page's ``<head>``;
+- reads the site's words (``theme.language`` and the ``strings`` file,
+  :mod:`masthead.i18n`): the fences' and the templates' (``mh_t``) words.
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ from material.plugins.blog.plugin import BlogPlugin
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
@@ -41,7 +50,9 @@ from ...content import (
 )
 from ...errors import ConfigError, FrontMatterError, MastheadError, display_path
 from ...frontmatter import key_line
-from ...newsletter import cards, feeds, posts_fence
+from ...i18n import Strings, english
+from ...i18n.site import add_to_templates, site_strings, strings_file
+from ...newsletter import cards, feeds, placement, posts_fence
 from ...newsletter.issue import Issue, parse_issue
 from ...newsletter.related import (
     ShareLink,
@@ -51,6 +62,7 @@ from ...newsletter.related import (
     series,
     share_links,
 )
+from ...newsletter.tags import Tag, TagLink, collect, index_list, index_page, tag_page
 from ...publication import BlogInstance, Newsletter, Publication
 from .._fences import (
     PageErrors,
@@ -67,6 +79,8 @@ from .._fences import (
 from .._theme import use_theme
 from ..model import publication_of
 from .config import NewsletterPluginConfig
+from .previews import LinkPreviews
+from .views import is_home, page_places
 
 log = logging.getLogger("mkdocs.plugins.masthead.newsletter")
 
@@ -89,8 +103,6 @@ class PageExtras:
     kind: str
     """``issue`` or ``post``."""
     share: tuple[ShareLink, ...] = ()
-    letter: Newsletter | None = None
-    """The newsletter whose subscribe form the page shows."""
     issue: Issue | None = None
     author_name: str = ""
     read_more: tuple[Teaser, ...] = ()
@@ -98,6 +110,19 @@ class PageExtras:
     next: Teaser | None = None
     series_name: str | None = None
     series: tuple[Teaser, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class SubscribeBox:
+    """One newsletter on a page (context ``masthead_subscribe``): its subscribe form, when
+    it has one, and on the home page its latest issue."""
+
+    letter: Newsletter
+    id: str
+    """Prefix of the form's HTML ids, unique on the page."""
+    latest: Teaser | None = None
+    """On the home page: the newsletter's newest issue (its excerpt: its description, or
+    the words of its excerpt)."""
 
 
 def _authors(instance: BlogInstance, docs_dir: Path) -> dict[str, Any] | None:
@@ -129,6 +154,20 @@ def _title(page: Page) -> str:
     return first_heading(page.markdown or "") or title_from_file_name(page.file.name)
 
 
+def _tag_names(page: Page) -> list[str]:
+    """A post's ``tags:``, each once (compared without case); a value that is not a list of
+    names gives none here (the front matter check reports it)."""
+    names = page.meta.get("tags")
+    if not isinstance(names, list):
+        return []
+    out: dict[str, str] = {}
+    for raw in names:
+        name = str(raw).strip() if isinstance(raw, str | int) else ""
+        if name:
+            out.setdefault(name.lower(), name)
+    return list(out.values())
+
+
 class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
     plugin_name = "masthead/newsletter"
     logger = log
@@ -144,7 +183,21 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         """src_uri of each post -> the post as its file says, read once per build (on_pre_build)."""
         self.post_blog: dict[str, str] = {}
         """src_uri of each post -> blog_dir of its instance."""
+        self.places: dict[str, frozenset[str]] = {}
+        """blog_dir of each newsletter -> where its subscribe form shows (subscribe_on)."""
+        self.page_places: dict[str, placement.PagePlace] = {}
+        """src_uri of every page of a blog instance -> its kind (set in on_files)."""
+        self.tags: list[Tag] = []
+        """The tags of the posts, when masthead writes the tag pages (set in on_files)."""
+        self.tag_urls: dict[str, str] = {}
+        """Each tag (lower case) -> site-relative URL of its page."""
+        self.tags_index: File | None = None
+        """The index of tags: generated, or the docs' own (``own_tags_index``)."""
+        self.own_tags_index = False
+        """The index of tags is a page of docs_dir: the list of tags is added to it."""
         self.files: Files | None = None
+        self.previews = LinkPreviews()
+        """Meta descriptions, Open Graph and Twitter tags, social cards."""
         self.docs_dir = Path(".")
         self.page_url = ""
         self.page_src = ""
@@ -154,9 +207,11 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         self.pool: dict[str, list[Post]] = {}
         """Per blog_dir, what ```posts lists; made on the first fence of a build."""
         self.selections: dict[str, tuple[posts_fence.PostsQuery, list[tuple[str, Post]]]] = {}
+        """Per ```posts source: its query and the posts it lists, for this build."""
         self._our_fences = re.compile(r"(?!)")
         """Matches an opener of one of the plugin's fences (set in on_config)."""
-        """Per ```posts source: its query and the posts it lists, for this build."""
+        self.strings: Strings = english()
+        """The site's words (theme.language and the strings file), set in on_config."""
 
     # -- configuration -----------------------------------------------------------------
 
@@ -177,6 +232,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         use_theme(config, self.plugin_name)
         try:
             self.publication = publication_of(config)
+            self.strings = site_strings(config)
         except ConfigError as exc:
             raise PluginError(str(exc)) from exc
         self.docs_dir = Path(config.docs_dir)
@@ -185,6 +241,20 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
             if isinstance(plugin, BlogPlugin) and plugin.config.enabled:
                 self.blogs[posixpath.normpath(plugin.config.blog_dir)] = plugin
         self.letters = {n.blog_dir: n for n in self.publication.newsletters}
+        self.previews.configure(
+            config,
+            cards=self.config.social_cards,
+            cache_dir=self.config.social_cards_cache_dir,
+            serving=self.serving,
+            publication=self.publication,
+        )
+        self.places = self._subscribe_places(config)
+        if self._tags_dir.split("/")[0] in (".", ".."):
+            raise PluginError(
+                f"{config.config_file_path or 'mkdocs.yml'}: {self.plugin_name}: tags_dir: "
+                f"{self.config.tags_dir!r} is not a folder inside the site; expected a name "
+                "such as tags"
+            )
         names = self.fence_names
         if len(set(names.values())) < len(names):
             raise PluginError(
@@ -202,6 +272,34 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         register_fence(config, names["tweet"], self._tweet_fence, validator=no_options)
         register_fence(config, names["video"], self._video_fence, validator=no_options)
         return config
+
+    def _subscribe_places(self, config: MkDocsConfig) -> dict[str, frozenset[str]]:
+        """Each newsletter's ``subscribe_on``, checked (the error names mkdocs.yml's line)."""
+        configured = {
+            posixpath.normpath(str(item.blog_dir).strip("/") or "."): item.subscribe_on
+            for item in self.config.newsletters
+        }
+        out = {}
+        for index, blog_dir in enumerate(self.letters):
+            try:
+                out[blog_dir] = placement.parse_places(configured.get(blog_dir), first=index == 0)
+            except placement.PlacesError as exc:
+                path = Path(config.config_file_path or "mkdocs.yml")
+                try:
+                    text = path.read_text(encoding="utf-8")
+                except OSError:
+                    text = ""
+                error = ConfigError(
+                    f"{self.plugin_name}: newsletters[{index}].subscribe_on: {exc}",
+                    path=path,
+                    line=placement.value_line(text, exc.value),
+                )
+                raise PluginError(str(error)) from exc
+        return out
+
+    @property
+    def _tags_dir(self) -> str:
+        return posixpath.normpath(str(self.config.tags_dir).strip("/") or ".")
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         """Check the front matter and the authors of every post first, so that a bad date,
@@ -295,10 +393,62 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
             for blog_dir, plugin in self.blogs.items()
             for post in plugin.blog.posts
         }
+        self.previews.index(files, self.blogs, self.post_blog)
         clashes = [message for plugin in self.blogs.values() for message in self._clashes(plugin)]
         if clashes:
             raise PluginError("\n".join(clashes))
+        self.page_places = page_places(self.blogs)
+        self.tags, self.tag_urls, self.tags_index = [], {}, None
+        if self.config.tag_pages and not self._material_tags(config):
+            self._add_tag_pages(files, config)
         return files
+
+    @staticmethod
+    def _material_tags(config: MkDocsConfig) -> bool:
+        """Material's ``tags`` plugin is on: it shows the tags and lists them."""
+        from material.plugins.tags.plugin import TagsPlugin
+
+        return any(isinstance(p, TagsPlugin) and p.config.enabled for p in config.plugins.values())
+
+    def _add_tag_pages(self, files: Files, config: MkDocsConfig) -> None:
+        """A generated page per tag of the posts, and the index of tags unless docs_dir has
+        one (the list of tags is then added to it); a file of docs_dir in the way is an error."""
+        self.tags = collect(
+            _tag_names(post) for plugin in self.blogs.values() for post in plugin.blog.posts
+        )
+        if not self.tags:
+            return
+        in_the_way = [
+            page_location(self.docs_dir, tag.src_uri(self._tags_dir))
+            for tag in self.tags
+            if files.get_file_from_path(tag.src_uri(self._tags_dir)) is not None
+        ]
+        if in_the_way:
+            raise PluginError(
+                f"{', '.join(in_the_way)}: masthead/newsletter writes the page of a tag there; "
+                "expected no such file (move it, or set tags_dir to another folder)"
+            )
+        fence = str(self.config.posts_fence)
+        hidden = InclusionLevel.NOT_IN_NAV
+        for tag in self.tags:
+            content = tag_page(tag, posts_fence=fence, all_tags=self.strings.text("tags.all"))
+            page = File.generated(config, tag.src_uri(self._tags_dir), content=content)
+            page.inclusion = hidden
+            files.append(page)
+            self.tag_urls[tag.name.lower()] = page.url
+        index = f"{self._tags_dir}/index.md"
+        self.tags_index = files.get_file_from_path(index)
+        self.own_tags_index = self.tags_index is not None
+        if self.tags_index is None:
+            content = index_page(self.tags, title=self.strings.text("tags.title"))
+            self.tags_index = File.generated(config, index, content=content)
+            self.tags_index.inclusion = hidden
+            files.append(self.tags_index)
+
+    def _tag_links(self, page: Page) -> list[TagLink]:
+        """The tags of a post, linked to their pages (as Material's tags partial wants)."""
+        names = [name for name in _tag_names(page) if name.lower() in self.tag_urls]
+        return [TagLink(name=name, url=self.tag_urls[name.lower()]) for name in names]
 
     def _clashes(self, plugin: BlogPlugin) -> list[str]:
         """Two posts of one blog instance at the same URL: one would silently replace the
@@ -334,10 +484,18 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         blog_dir = self.post_blog.get(page.file.src_uri)
         is_issue = blog_dir in self.letters and bool(page.file.abs_src_path)
         # Line numbers (for errors) need the source file: read it only for pages with
-        # one of these fences, or issues (whose front matter is validated).
+        # one of these fences, issues (whose front matter is validated) or an image:.
         text = enter_page(
-            page, markdown, need_source=is_issue or bool(self._our_fences.search(markdown))
+            page,
+            markdown,
+            need_source=is_issue or "image" in page.meta or bool(self._our_fences.search(markdown)),
         )
+        try:
+            self.previews.check_image(page, text)
+        except FrontMatterError as exc:
+            message = f"{self._where(exc.line)}: {exc.message}"
+            self.errors.append(message)  # reported once the page's content is done
+            markdown = error_box("Link preview image", message) + "\n\n" + markdown
         if is_issue and blog_dir is not None:
             try:
                 self.issues[page.file.src_uri] = self._issue(page, text, markdown, blog_dir)
@@ -348,6 +506,8 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
                     [message], serving=self.serving, plugin="masthead/newsletter", log=log
                 )
                 return error_box("Newsletter issue front matter", message) + "\n\n" + markdown
+        if self.own_tags_index and page.file is self.tags_index:
+            return markdown.rstrip() + "\n\n" + index_list(self.tags)
         return markdown
 
     @property
@@ -437,7 +597,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         except cards.CardError as err:
             return self._fence_error(self.fence_names["tweet"], source, err)
         return cards.tweet_html(
-            cards.in_site(tweet, self._site_path), self._image_url_from(page_url)
+            cards.in_site(tweet, self._site_path), self._image_url_from(page_url), self.strings
         )
 
     def _video_fence(
@@ -458,7 +618,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         except cards.CardError as err:
             return self._fence_error(self.fence_names["video"], source, err)
         return cards.video_html(
-            cards.in_site(video, self._site_path), self._image_url_from(page_url)
+            cards.in_site(video, self._site_path), self._image_url_from(page_url), self.strings
         )
 
     def _posts_fence(
@@ -496,6 +656,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
             url_for=lambda post: get_relative_url(post.url, page_url),
             labels=labels,
             excerpt=query.excerpt,
+            strings=self.strings,
         )
 
     def _as_post(self, page: Page) -> Post:
@@ -557,29 +718,75 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         out += [(name, letter.title) for name, letter in self.letters.items()]
         return out
 
+    def _posts_feed_title(self, config: MkDocsConfig) -> str:
+        return self.strings.text("feeds.posts", site=config.site_name)
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        path = strings_file(config)
+        if self.config.enabled and path is not None and path.is_file():
+            server.watch(str(path))  # a changed word rebuilds the site
+        return server
+
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment | None:
         if not self.config.enabled:
             return env
+        add_to_templates(env, config)
         links = []
         if self.config.feeds:
             for blog_dir, title in self._feeds():
-                name = title or f"{config.site_name}: posts"
+                name = title or self._posts_feed_title(config)
                 prefix = "" if blog_dir == "." else blog_dir.strip("/") + "/"
                 links.append(FeedLinks(name, f"{prefix}rss.xml", f"{prefix}atom.xml"))
         env.globals["masthead_feeds"] = links
         self.teasers = {}
         return env
 
+    def _add_subscribe(self, context: TemplateContext, page: Page) -> None:
+        """The subscribe forms of ``page`` (context ``masthead_subscribe``; with
+        ``masthead_subscribe_top`` on a newsletter's own list pages, which show them first)."""
+        where = self.page_places.get(page.file.src_uri, placement.PagePlace(kind=None))
+        if is_home(page):
+            where = replace(where, home=True)
+        chosen = placement.newsletters_for(where, self.places, posts_blog=self._posts_blog)
+        boxes: list[SubscribeBox] = []
+        for blog_dir in chosen:
+            home = where.home and "home" in self.places[blog_dir]
+            latest = self._latest(blog_dir) if home else None
+            letter = self.letters[blog_dir]
+            if letter.subscribe is None and latest is None:
+                continue
+            taken = [box.id for box in boxes]
+            boxes.append(SubscribeBox(letter, placement.html_id(blog_dir, taken), latest))
+        context["masthead_subscribe"] = tuple(boxes)  # type: ignore[typeddict-unknown-key]
+        context["masthead_subscribe_top"] = where.blog_dir in self.letters  # type: ignore[typeddict-unknown-key]
+
+    def _latest(self, blog_dir: str) -> Teaser | None:
+        """The newest issue of a newsletter, its excerpt its description when it has one."""
+        posts = self.blogs[blog_dir].blog.posts
+        if not posts:
+            return None
+        newest = max(posts, key=lambda p: as_utc(p.config.date.created))
+        teaser = self._teaser(newest)
+        description = newest.meta.get("description")
+        if isinstance(description, str) and description.strip():
+            return replace(teaser, excerpt=description.strip())
+        return teaser
+
     def on_page_context(
         self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext | None:
         if not self.config.enabled:
             return context
+        preview = self.previews.preview(page, config, _title(page))
+        if preview is not None:
+            context["masthead_meta"] = preview  # type: ignore[typeddict-unknown-key]
+        self._add_subscribe(context, page)
         blog_dir = self.post_blog.get(page.file.src_uri)
         if blog_dir is None:
             return context
+        if self.tags:
+            context["tags"] = self._tag_links(page)  # type: ignore[typeddict-unknown-key]
         teasers = self._teasers_of(blog_dir)
-        letter = self.letters.get(blog_dir) or next(iter(self.letters.values()), None)
         is_issue = blog_dir in self.letters
         author_id = next(iter(page.config.authors), None)  # type: ignore[attr-defined]
         authors = getattr(page, "authors", None) or []
@@ -597,8 +804,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         url = page.canonical_url or page.url
         context["masthead"] = PageExtras(  # type: ignore[typeddict-unknown-key]
             kind="issue" if is_issue else "post",
-            share=share_links(url, title, self.config.share),
-            letter=letter,
+            share=share_links(url, title, self.config.share, self.strings),
             issue=issue,
             author_name=author_name,
             read_more=tuple(
@@ -616,7 +822,10 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
     # -- feeds ------------------------------------------------------------------------
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if not self.config.enabled or not self.config.feeds:
+        if not self.config.enabled:
+            return
+        self.previews.write_cards(config)
+        if not self.config.feeds:
             return
         site_url = config.site_url or ""
         if not site_url:
@@ -634,7 +843,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
             posts.sort(key=lambda p: as_utc(p.config.date.created), reverse=True)
             entries = tuple(self._entry(p, base) for p in posts[: max(self.config.feed_limit, 1)])
             feed = feeds.Feed(
-                title=title or f"{config.site_name}: posts",
+                title=title or self._posts_feed_title(config),
                 link=base + (plugin.blog.url or prefix),
                 rss_url=f"{base}{prefix}rss.xml",
                 atom_url=f"{base}{prefix}atom.xml",
@@ -643,6 +852,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
                 language=config.theme.get("language") or "en",
                 author=config.site_author or "",
                 entries=entries,
+                tags_url=self._tags_url(base),
             )
             out = Path(config.site_dir) / prefix
             atomic_write(out / "rss.xml", feeds.rss(feed))
@@ -665,4 +875,9 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
             ),
             authors=authors,
             categories=tuple(str(c) for c in page.config.categories),  # type: ignore[attr-defined]
+            tags=tuple(_tag_names(page)),
         )
+
+    def _tags_url(self, base: str) -> str:
+        """Absolute URL of the index of tags (empty: masthead wrote no tag pages)."""
+        return base + self.tags_index.url if self.tags_index is not None else ""

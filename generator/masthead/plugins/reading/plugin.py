@@ -8,6 +8,7 @@ The work is in :mod:`masthead.reading.lock` (the lock file) and
 - ``on_config`` registers the fence with superfences;
 - ``on_files`` keeps the lock files and feeds.yml (inside docs_dir, so that
   ``mkdocs serve`` watches them and rebuilds on every edit) out of the site;
+- ``on_env`` gives masthead's templates the site's words (``mh_t``);
 - ``on_serve`` also watches the lock folder when it lies outside docs_dir;
 - ``on_page_markdown`` records the page (for errors naming page and line);
 - ``on_page_content`` fails the build on the page's fence errors.
@@ -29,6 +30,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from ...errors import ConfigError, MastheadError, display_path
+from ...i18n.site import add_to_templates
 from ...reading.lock import ReadingLock, load_lock, lock_path
 from ...reading.render import FenceError, parse_fence, render
 from .._fences import (
@@ -111,6 +113,10 @@ class ReadingPlugin(PageErrors, BasePlugin[ReadingConfig]):
             if path.suffix in (".yml", ".yaml") and path.resolve().parent == self.lock_dir:
                 files.remove(file)  # reading data, not a page or an asset of the site
         return files
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        add_to_templates(env, config)  # masthead's templates are on the path: their words
+        return env
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         if not self.lock_dir.is_relative_to(self.docs_dir.resolve()) and self.lock_dir.is_dir():
