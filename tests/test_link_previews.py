@@ -210,6 +210,14 @@ def test_posts_issues_and_list_pages_of_the_example_have_their_own_preview(
     assert archive.one("og:type") == "website"
     assert archive.one("og:description") == " ".join(config["site_description"].split())
     assert archive.one("twitter:card") == "summary_large_image"
+    # Every other page too: the home page (under the site's name), an about page, tags.
+    home = head(site, "index.html")
+    assert home.one("og:title") == config["site_name"] and home.one("og:url") == site_url
+    for other in (home, head(site, "about/index.html"), head(site, "tags/index.html")):
+        assert other.one("og:type") == "website"
+        assert other.one("og:image").startswith(site_url + "assets/masthead/cards/")
+        assert other.one("twitter:card") == "summary_large_image"
+    assert len({home.one("og:image"), head(site, "about/index.html").one("og:image")}) == 2
 
 
 def test_every_card_is_a_1200x630_png_the_site_serves_at_its_og_image(

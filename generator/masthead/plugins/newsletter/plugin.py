@@ -778,8 +778,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         if not self.config.enabled:
             return context
         preview = self.previews.preview(page, config, _title(page))
-        if preview is not None:
-            context["masthead_meta"] = preview  # type: ignore[typeddict-unknown-key]
+        context["masthead_meta"] = preview  # type: ignore[typeddict-unknown-key]
         self._add_subscribe(context, page)
         blog_dir = self.post_blog.get(page.file.src_uri)
         if blog_dir is None:

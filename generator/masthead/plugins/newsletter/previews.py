@@ -1,10 +1,11 @@
 """Link previews for ``masthead/newsletter``: what it reads from MkDocs pages for them.
 
-Posts, issues and the list pages of every blog instance (index, archive,
-categories, authors, and their further pages) get a meta description of their
-own, Open Graph and Twitter card data (:mod:`masthead.newsletter.meta`, shown
+Every page gets a meta description of its own, Open Graph and Twitter card data (:mod:`masthead.newsletter.meta`, shown
 by ``partials/mh-meta.html``) and a social card (:mod:`masthead.social`),
-unless the page names its own ``image:``. Cards are drawn after the build, only
+unless the page names its own ``image:``: posts and issues as articles (with
+their date, author and tags), the list pages of every blog instance (index,
+archive, categories, authors, and their further pages) and every other page
+(the home page, tag pages, an about page) as websites. Cards are drawn after the build, only
 those the cache folder lacks, and copied into ``assets/masthead/cards/``.
 """
 
@@ -105,15 +106,11 @@ class LinkPreviews:
         }
         self.images, self.cards, self.avatars = {}, {}, {}
 
-    def covers(self, page: Page) -> bool:
-        """Whether ``page`` gets a link preview (a post, an issue or a list page)."""
-        return page.file.src_uri in self.posts or page.file.src_uri in self.lists
-
     def check_image(self, page: Page, text: str) -> None:
         """Read the page's ``image:`` (``text``: its source, for the line); raises
         :class:`~masthead.errors.FrontMatterError` when it is not what was expected."""
         src = page.file.src_uri
-        if "image" not in page.meta or not self.covers(page):
+        if "image" not in page.meta:
             return
         origin = self.lists[src][1] if src in self.lists else src
         self.images[src] = meta.page_image(
@@ -124,14 +121,14 @@ class LinkPreviews:
             text=text,
         )
 
-    def preview(self, page: Page, config: MkDocsConfig, title: str) -> meta.LinkPreview | None:
-        """From ``on_page_context``: the page's preview (``None``: not such a page). Also
-        sets the page's meta description, which Material's ``base.html`` writes."""
+    def preview(self, page: Page, config: MkDocsConfig, title: str) -> meta.LinkPreview:
+        """From ``on_page_context``: the page's preview. Also sets the page's meta
+        description, which Material's ``base.html`` writes."""
         src = page.file.src_uri
+        if page.is_homepage:
+            title = config.site_name  # as Material's <title> of the home page
         post_blog = self.posts.get(src)
-        if post_blog is None and src not in self.lists:
-            return None
-        blog_dir = post_blog or self.lists[src][0]
+        blog_dir = post_blog or (self.lists[src][0] if src in self.lists else "")
         letter = self.letters.get(blog_dir)
         site_description = config.site_description or ""
         if post_blog is None:
