@@ -14,6 +14,7 @@ from ..errors import ConfigError, MastheadError, display_path
 from . import SubParsers, add_config_option, day, quiet_mkdocs
 
 if TYPE_CHECKING:
+    from ..i18n import Strings
     from ..publication import Publication
 
 
@@ -54,8 +55,8 @@ def register(sub: SubParsers) -> None:
         "new",
         help="scaffold a monthly roundup, a yearly recap or a post",
         description=(
-            "Write a draft issue or post from what was published. Existing files are "
-            "never overwritten."
+            "Write a draft issue or post from what was published, in the site's language "
+            "(theme.language). Existing files are never overwritten."
         ),
         epilog=(
             "examples:\n"
@@ -137,17 +138,21 @@ def _write(path: Path, text: str, *, stdout: bool, links: int | None = None) -> 
     return 0
 
 
-def _site(args: argparse.Namespace) -> Publication:
+def _site(args: argparse.Namespace) -> tuple[Publication, Strings]:
+    """The site of ``-f FILE`` and its words, as the build makes them (``theme.language``
+    and the ``masthead/newsletter: strings`` file)."""
+    from ..i18n.site import site_strings
     from ..plugins.model import load
 
     with quiet_mkdocs():
-        return load(args.config_file)[1]
+        config, site = load(args.config_file)
+        return site, site_strings(config)
 
 
 def run_monthly(args: argparse.Namespace) -> int:
     from ..newsletter.roundup import scaffold_monthly
 
-    site = _site(args)
+    site, words = _site(args)
     draft = scaffold_monthly(
         site,
         args.period,
@@ -155,6 +160,7 @@ def run_monthly(args: argparse.Namespace) -> int:
         published=args.date,
         author=args.author,
         path=args.output,
+        words=words,
     )
     return _write(draft.path, draft.text, stdout=args.stdout, links=len(draft.posts))
 
@@ -162,7 +168,7 @@ def run_monthly(args: argparse.Namespace) -> int:
 def run_annual(args: argparse.Namespace) -> int:
     from ..newsletter.roundup import scaffold_annual
 
-    site = _site(args)
+    site, words = _site(args)
     draft = scaffold_annual(
         site,
         args.period.year,
@@ -170,6 +176,7 @@ def run_annual(args: argparse.Namespace) -> int:
         published=args.date,
         author=args.author,
         path=args.output,
+        words=words,
     )
     return _write(draft.path, draft.text, stdout=args.stdout, links=len(draft.posts))
 
@@ -177,7 +184,7 @@ def run_annual(args: argparse.Namespace) -> int:
 def run_post(args: argparse.Namespace) -> int:
     from ..newsletter.roundup import scaffold_post
 
-    site = _site(args)
+    site, words = _site(args)
     if not args.title.strip():
         raise ConfigError('expected a non-empty title, e.g. masthead new post "cgroups v2"')
     draft = scaffold_post(
@@ -186,5 +193,6 @@ def run_post(args: argparse.Namespace) -> int:
         published=args.date or date.today(),
         author=args.author,
         blog=args.blog,
+        words=words,
     )
     return _write(draft.path, draft.text, stdout=args.stdout)

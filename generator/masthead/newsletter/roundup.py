@@ -10,6 +10,10 @@ one last, under "Miscellaneous"), oldest first inside a group, each with a
 link to the post's source (so MkDocs checks it) and its excerpt. It adds a
 ```` ```reading ```` block for the period and visible placeholders for the
 greeting and the wrap-up. The draft is marked ``draft: true``.
+
+Every word of a draft is in the site's language: the ``roundup`` entries of
+masthead's catalog (:mod:`masthead.i18n`), with month names and days written
+by babel for that language.
 """
 
 from __future__ import annotations
@@ -20,14 +24,15 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path, PurePosixPath
+
+from babel.dates import format_date, format_skeleton
 
 from ..content import Period, Post, in_period, load_posts, slugify
 from ..errors import ConfigError
+from ..i18n import Strings, english, strings
 from ..publication import Newsletter, Publication
-
-MISC = "Miscellaneous"
 
 _LINK = re.compile(r"(!?\[[^\]]*\]\()([^)\s]+)((?:\s+\"[^\"]*\")?\))")
 
@@ -43,18 +48,23 @@ class Scaffold:
     """The posts the scaffold links, in the order it lists them."""
 
 
+Groups = Sequence[tuple[str | None, list[Post]]]
+"""Posts by first category; ``None`` is the group of the posts without one."""
+
+
 def group_by_category(
     posts: Iterable[Post], order: Sequence[str] = ()
-) -> list[tuple[str, list[Post]]]:
-    """Posts grouped by first category: ``order`` first, then A-Z, uncategorised last."""
-    groups: dict[str, list[Post]] = {}
+) -> list[tuple[str | None, list[Post]]]:
+    """Posts grouped by first category: ``order`` first, then A-Z, uncategorised
+    (``None``) last."""
+    groups: dict[str | None, list[Post]] = {}
     for post in posts:
-        groups.setdefault(post.categories[0] if post.categories else MISC, []).append(post)
+        groups.setdefault(post.categories[0] if post.categories else None, []).append(post)
     rank = {name: i for i, name in enumerate(order)}
 
-    def key(name: str) -> tuple[int, int, str]:
-        if name == MISC:
-            return (2, 0, name)
+    def key(name: str | None) -> tuple[int, int, str]:
+        if name is None:
+            return (2, 0, "")
         if name in rank:
             return (0, rank[name], name)
         return (1, 0, name.lower())
@@ -97,29 +107,40 @@ def _front_matter(fields: Sequence[tuple[str, str | None]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def _hint(text: str) -> str:
+    """A placeholder the writer replaces, set apart in italics."""
+    return f"*({text})*"
 
 
-def _topics(groups: Sequence[tuple[str, list[Post]]]) -> str:
-    names = [name for name, _ in groups if name != MISC]
-    if not names:
-        return ""
-    if len(names) == 1:
-        return names[0]
-    return ", ".join(names[:-1]) + " and " + names[-1]
+def _month(period: Period, words: Strings) -> str:
+    """The month's name on its own ("December", "Dezember")."""
+    return str(format_date(period.start.date(), "LLLL", locale=words.locale))
 
 
-def _sections(
-    groups: Sequence[tuple[str, list[Post]]], issue_path: PurePosixPath, *, dated: bool
-) -> list[str]:
+def _month_year(period: Period, words: Strings) -> str:
+    """The month and its year ("December 2022", "diciembre de 2022")."""
+    return str(format_skeleton("yMMMM", period.start.date(), locale=words.locale))
+
+
+def _day(moment: datetime, words: Strings) -> str:
+    """A post's day without its year ("December 5", "5. Dezember"), as its date is written."""
+    return str(format_skeleton("MMMMd", moment.date(), locale=words.locale))
+
+
+def _topics(groups: Groups, words: Strings) -> str:
+    names = [name for name, _ in groups if name is not None]
+    if len(names) < 2:
+        return "".join(names)
+    return words.text("roundup.and", rest=", ".join(names[:-1]), last=names[-1])
+
+
+def _sections(groups: Groups, issue_path: PurePosixPath, words: Strings) -> list[str]:
     out: list[str] = []
     for name, posts in groups:
-        out.append(f"## {name}\n")
+        out.append(f"## {name or words.text('roundup.miscellaneous')}\n")
         for post in posts:
             out.append(f"### [{post.title}]({link_to(post, issue_path)})\n")
-            if dated:
-                out.append(f"*{post.date.strftime('%B')} {post.date.day}*\n")
+            out.append(f"*{_day(post.date, words)}*\n")
             excerpt = relink(post.excerpt, PurePosixPath(post.path.as_posix()), issue_path)
             if excerpt:
                 out.append(excerpt + "\n")
@@ -130,15 +151,25 @@ def _reading_block(issue: str, fence: str = "reading") -> str:
     return f"```{fence}\nissue: {issue}\n```\n"
 
 
+def _with_topics(key: str, topics: str, words: Strings, n: int, **values: object) -> str:
+    """The words of ``key``, or of ``<key>_topics`` when there are topics to name."""
+    if topics:
+        return words.text(f"{key}_topics", n=n, topics=topics, **values)
+    return words.text(key, n=n, **values)
+
+
 def _common_author(posts: Sequence[Post], fallback: str | None) -> str | None:
     counts = Counter(a for p in posts for a in p.authors)
     return counts.most_common(1)[0][0] if counts else fallback
 
 
-def _category(newsletter: Newsletter, name: str) -> str | None:
-    if not newsletter.categories or name in newsletter.categories:
-        return f"[{name}]"
-    return None
+def _category(newsletter: Newsletter, key: str, words: Strings) -> str | None:
+    """The issue's category: its name in the site's language, else the English one, if
+    the newsletter allows it (or allows any)."""
+    names = dict.fromkeys((words.text(key), english().text(key)))
+    if not newsletter.categories:
+        return f"[{next(iter(names))}]"
+    return next((f"[{name}]" for name in names if name in newsletter.categories), None)
 
 
 def monthly_text(
@@ -149,31 +180,38 @@ def monthly_text(
     issue_path: PurePosixPath,
     published: date,
     author: str | None,
+    words: Strings,
     category_order: Sequence[str] = (),
     reading_fence: str = "reading",
 ) -> str:
-    """The Markdown of a draft monthly roundup of ``posts`` (already those of ``period``)."""
+    """The Markdown of a draft monthly roundup of ``posts`` (already those of ``period``),
+    in the language of ``words``."""
     if period.month is None:
         raise ValueError("a monthly roundup needs a month, e.g. 2022-12")
     groups = group_by_category(posts, category_order)
-    month = period.title.split()[0]
-    title = f"{newsletter.title}: {period.title}"
-    topics = _topics(groups)
+    month = _month(period, words)
+    name = _month_year(period, words)
+    title = words.text("roundup.title", newsletter=newsletter.title, name=name)
+    topics = _topics(groups, words)
+    n = len(posts)
     preheader = (
-        (
-            f"{_plural(len(posts), 'new post')}"
-            + (f" on {topics}" if topics else "")
-            + f", and what I was reading in {month}."
-        )
+        _with_topics("roundup.monthly.preheader", topics, words, n, month=month)
         if posts
-        else f"What I was reading in {month}, and what I worked on."
+        else words.text("roundup.monthly.preheader_empty", month=month)
+    )
+    opening = (
+        _with_topics("roundup.monthly.published", topics, words, n, month=month)
+        if posts
+        else words.text("roundup.monthly.empty", month=month)
+        + " "
+        + _hint(words.text("roundup.monthly.empty_hint"))
     )
     head = _front_matter(
         [
             ("date", published.isoformat()),
             ("authors", f"[{author}]" if author else None),
-            ("categories", _category(newsletter, "Monthly")),
-            ("slug", slugify(period.title)),
+            ("categories", _category(newsletter, "roundup.monthly.category", words)),
+            ("slug", slugify(name)),
             ("kind", "monthly"),
             ("period", str(period)),
             ("subject", _yaml_str(title)),
@@ -184,22 +222,17 @@ def monthly_text(
     )
     body = [
         f"# {title}\n",
-        f"Hi, and welcome to the {month} issue of {newsletter.title}! "
-        "*(Write a short greeting: what this month was about.)*\n",
-        "<!-- more -->\n",
-        (
-            f"In {month} I published {_plural(len(posts), 'post')}"
-            + (f" on {topics}" if topics else "")
-            + "."
-            if posts
-            else f"No new posts in {month}. *(Say what you worked on instead.)*"
-        )
+        words.text("roundup.monthly.greeting", month=month, newsletter=newsletter.title)
+        + " "
+        + _hint(words.text("roundup.monthly.greeting_hint"))
         + "\n",
-        *_sections(groups, issue_path, dated=True),
-        f"## What I was reading in {month}\n",
+        "<!-- more -->\n",
+        opening + "\n",
+        *_sections(groups, issue_path, words),
+        f"## {words.text('roundup.monthly.reading', month=month)}\n",
         _reading_block(str(period), reading_fence),
-        "## Wrapping up\n",
-        "*(Plans for next month, and a call to share this issue or to sponsor.)*\n",
+        f"## {words.text('roundup.wrap_up')}\n",
+        _hint(words.text("roundup.monthly.wrap_up_hint")) + "\n",
     ]
     return head + "\n" + "\n".join(body)
 
@@ -213,27 +246,27 @@ def annual_text(
     published: date,
     author: str | None,
     reading_issues: Sequence[str],
+    words: Strings,
     category_order: Sequence[str] = (),
     reading_fence: str = "reading",
 ) -> str:
-    """The Markdown of a draft yearly recap of ``posts`` (already those of ``year``)."""
+    """The Markdown of a draft yearly recap of ``posts`` (already those of ``year``), in
+    the language of ``words``."""
     groups = group_by_category(posts, category_order)
-    title = f"{newsletter.title}: {year} in review"
-    topics = _topics(groups)
-    preheader = (
-        f"A year of {topics or 'writing'}: {_plural(len(posts), 'post')}, "
-        "the best of what I read, and what comes next."
-    )
+    name = words.text("roundup.annual.name", year=year)
+    title = words.text("roundup.title", newsletter=newsletter.title, name=name)
+    topics = _topics(groups, words)
+    n = len(posts)
     head = _front_matter(
         [
             ("date", published.isoformat()),
             ("authors", f"[{author}]" if author else None),
-            ("categories", _category(newsletter, "Annual")),
-            ("slug", f"{year}-in-review"),
+            ("categories", _category(newsletter, "roundup.annual.category", words)),
+            ("slug", slugify(name)),
             ("kind", "annual"),
             ("period", str(year)),
             ("subject", _yaml_str(title)),
-            ("preheader", _yaml_str(preheader)),
+            ("preheader", _yaml_str(_with_topics("roundup.annual.preheader", topics, words, n))),
             ("newsletter", newsletter.blog_dir),
             ("draft", "true"),
         ]
@@ -241,23 +274,23 @@ def annual_text(
     reading = [_reading_block(issue, reading_fence) for issue in reading_issues]
     body = [
         f"# {title}\n",
-        f"Hi, and welcome to the {year} recap of {newsletter.title}! "
-        "*(Write a short greeting: how the year went.)*\n",
+        words.text("roundup.annual.greeting", year=year, newsletter=newsletter.title)
+        + " "
+        + _hint(words.text("roundup.annual.greeting_hint"))
+        + "\n",
         "<!-- more -->\n",
-        f"In {year} I published {_plural(len(posts), 'post')}"
-        + (f" on {topics}" if topics else "")
-        + ". Here they are by topic.\n",
-        *_sections(groups, issue_path, dated=True),
-        f"## What I was reading in {year}\n",
-        *(reading or ["*(No reading list for this year yet.)*\n"]),
-        "## Wrapping up\n",
-        "*(Plans for next year, and a call to share this issue or to sponsor.)*\n",
+        _with_topics("roundup.annual.published", topics, words, n, year=year) + "\n",
+        *_sections(groups, issue_path, words),
+        f"## {words.text('roundup.annual.reading', year=year)}\n",
+        *(reading or [_hint(words.text("roundup.annual.no_reading")) + "\n"]),
+        f"## {words.text('roundup.wrap_up')}\n",
+        _hint(words.text("roundup.annual.wrap_up_hint")) + "\n",
     ]
     return head + "\n" + "\n".join(body)
 
 
-def post_text(title: str, *, published: date, author: str | None) -> str:
-    """The Markdown of a new draft post."""
+def post_text(title: str, *, published: date, author: str | None, words: Strings) -> str:
+    """The Markdown of a new draft post, its placeholders in the language of ``words``."""
     head = _front_matter(
         [
             ("date", published.isoformat()),
@@ -268,8 +301,8 @@ def post_text(title: str, *, published: date, author: str | None) -> str:
     )
     return (
         head
-        + f"\n# {title}\n\n*(The opening paragraph: it is the excerpt lists show.)*\n\n"
-        + "<!-- more -->\n\n*(The rest of the post.)*\n"
+        + f"\n# {title}\n\n{_hint(words.text('roundup.post.opening_hint'))}\n\n"
+        + f"<!-- more -->\n\n{_hint(words.text('roundup.post.rest_hint'))}\n"
     )
 
 
@@ -300,6 +333,14 @@ def _docs_relative(site: Publication, path: Path) -> PurePosixPath:
     return PurePosixPath(path.relative_to(site.docs_dir).as_posix())
 
 
+def _words(site: Publication, words: Strings | None) -> Strings:
+    return words if words is not None else strings(site.language)
+
+
+def _in_order(groups: Groups) -> tuple[Post, ...]:
+    return tuple(post for _, group in groups for post in group)
+
+
 def scaffold_monthly(
     site: Publication,
     period: Period,
@@ -308,11 +349,13 @@ def scaffold_monthly(
     published: date | None = None,
     author: str | None = None,
     path: Path | None = None,
+    words: Strings | None = None,
 ) -> Scaffold:
-    """The draft monthly roundup of ``period`` for the site's posts."""
+    """The draft monthly roundup of ``period`` for the site's posts, in the language of
+    ``words`` (default: masthead's catalog of the site's ``theme.language``)."""
     if period.month is None:
         raise ConfigError(f"expected a month like 2022-12 for a monthly issue, got {period}")
-    target = newsletter_of(site, newsletter)
+    target = site.newsletter(newsletter)
     blog = site.blog(site.posts_blog)
     posts = in_period(load_posts(site.docs_dir, blog.layout), period)
     out = path or issue_file(site, target, period)
@@ -323,13 +366,11 @@ def scaffold_monthly(
         issue_path=_docs_relative(site, out),
         published=published or _day_after(period),
         author=author or _common_author(posts, _authors_fallback(site, site.posts_blog)),
+        words=_words(site, words),
         category_order=blog.categories_allowed,
         reading_fence=site.reading_fence,
     )
-    ordered = tuple(
-        p for _, group in group_by_category(posts, blog.categories_allowed) for p in group
-    )
-    return Scaffold(out, text, ordered)
+    return Scaffold(out, text, _in_order(group_by_category(posts, blog.categories_allowed)))
 
 
 def reading_issues_for_year(site: Publication, year: int) -> list[str]:
@@ -351,10 +392,12 @@ def scaffold_annual(
     published: date | None = None,
     author: str | None = None,
     path: Path | None = None,
+    words: Strings | None = None,
 ) -> Scaffold:
-    """The draft yearly recap of ``year`` for the site's posts."""
+    """The draft yearly recap of ``year`` for the site's posts, in the language of
+    ``words`` (default: masthead's catalog of the site's ``theme.language``)."""
     period = Period(year)
-    target = newsletter_of(site, newsletter)
+    target = site.newsletter(newsletter)
     blog = site.blog(site.posts_blog)
     posts = in_period(load_posts(site.docs_dir, blog.layout), period)
     out = path or issue_file(site, target, period)
@@ -366,13 +409,11 @@ def scaffold_annual(
         published=published or _day_after(period),
         author=author or _common_author(posts, _authors_fallback(site, site.posts_blog)),
         reading_issues=reading_issues_for_year(site, year),
+        words=_words(site, words),
         category_order=blog.categories_allowed,
         reading_fence=site.reading_fence,
     )
-    ordered = tuple(
-        p for _, group in group_by_category(posts, blog.categories_allowed) for p in group
-    )
-    return Scaffold(out, text, ordered)
+    return Scaffold(out, text, _in_order(group_by_category(posts, blog.categories_allowed)))
 
 
 def scaffold_post(
@@ -382,8 +423,10 @@ def scaffold_post(
     published: date,
     author: str | None = None,
     blog: str | None = None,
+    words: Strings | None = None,
 ) -> Scaffold:
-    """A new draft post titled ``title`` in the posts blog (or ``blog``)."""
+    """A new draft post titled ``title`` in the posts blog (or ``blog``), its placeholders
+    in the language of ``words`` (default: that of the site's ``theme.language``)."""
     if not title.strip():
         raise ConfigError("expected a non-empty title for the new post")
     instance = site.blog(blog or site.posts_blog)
@@ -395,13 +438,6 @@ def scaffold_post(
         title.strip(),
         published=published,
         author=author or _authors_fallback(site, instance.blog_dir),
+        words=_words(site, words),
     )
     return Scaffold(out, text)
-
-
-def _flatten(groups: Sequence[tuple[str, list[Post]]]) -> tuple[Post, ...]:
-    return tuple(post for _, group in groups for post in group)
-
-
-def newsletter_of(site: Publication, name: str | None) -> Newsletter:
-    return site.newsletter(name)

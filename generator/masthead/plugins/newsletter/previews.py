@@ -1,13 +1,12 @@
 """Link previews for ``masthead/newsletter``: what it reads from MkDocs pages for them.
 
-Every page gets a meta description of its own, Open Graph and Twitter card data (:mod:`masthead.newsletter.meta`, shown
-by ``partials/mh-meta.html``) and a social card (:mod:`masthead.social`),
-unless the page names its own ``image:``: posts and issues as articles (with
-their date, author and tags), the list pages of every blog instance (index,
-archive, categories, authors, and their further pages) and every other page
-(the home page, tag pages, an about page) as websites. Cards are drawn after the build, only
-those the cache folder lacks, and copied into ``assets/masthead/cards/``.
-"""
+Every page gets a meta description of its own, Open Graph and Twitter card data
+(:mod:`masthead.newsletter.meta`, shown by ``partials/mh-meta.html``) and a social card
+(:mod:`masthead.social`), unless the page names its own ``image:``: posts and issues as
+articles (with their date, author and tags), the list pages of every blog instance
+(index, archive, categories, authors, and their further pages) and every other page (the
+home page, tag pages, an about page) as websites. Cards are drawn after the build, only
+those the cache folder lacks, and copied into ``assets/masthead/cards/``."""
 
 from __future__ import annotations
 
