@@ -12,7 +12,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 SOURCES := $(shell find generator theme content -type f -not -name '*.pyc' 2>/dev/null) mkdocs.yml
 
-.PHONY: build site serve test lint format bench clean distclean tools browser help
+.PHONY: build site serve test lint format bench lighthouse clean distclean tools browser help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -89,6 +89,19 @@ test: tools browser lint ## lint, then the whole test suite
 
 bench: tools ## benchmarks; figures go to docs/performance.md
 	$(BIN)/python -m bench
+
+# Lighthouse comes from npm into .cache/lighthouse/ (outside the package) and
+# measures five pages of build/site served on 127.0.0.1, Chromium kept off the
+# network. Optional: not part of `make test`.
+LIGHTHOUSE := .cache/lighthouse/node_modules/.bin/lighthouse
+CHROME_PATH ?= /usr/bin/chromium
+
+$(LIGHTHOUSE):
+	@command -v npm >/dev/null || { echo "make lighthouse needs npm (Node.js 18 or newer)" >&2; exit 1; }
+	npm install --prefix .cache/lighthouse --no-audit --no-fund --loglevel=error lighthouse@12
+
+lighthouse: build browser $(LIGHTHOUSE) ## Lighthouse scores of five pages (npm; not in make test)
+	CHROME_PATH=$(CHROME_PATH) $(BIN)/python -m bench.lighthouse --lighthouse $(LIGHTHOUSE) build/site
 
 clean: ## remove build output and caches
 	rm -rf build .cache .pytest_cache .mypy_cache .ruff_cache
