@@ -28,6 +28,9 @@ HEADER = """# Performance
 Figures written by `make bench` (`python -m bench`). Each benchmark measures
 masthead against a baseline in the same run and reports ratios, since the
 machines it runs on are noisy; absolute times are shown for context only.
+`python -m bench NAME...` runs some of them; `MASTHEAD_BENCH_SCALE=100,500`
+picks the scale benchmark's sizes; the comparison with libraries needs them
+installed (`.venv/bin/pip install aiohttp`) and is skipped otherwise.
 """
 
 

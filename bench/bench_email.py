@@ -16,43 +16,45 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import projects
+
+if TYPE_CHECKING:
+    from masthead.email.render import EmailIssue
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 3
 
 
-def _copy(dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    shutil.copy2(ROOT / "mkdocs.yml", dest / "mkdocs.yml")
-    shutil.copytree(ROOT / "content", dest / "content")
-    shutil.copytree(ROOT / "theme", dest / "theme")
-    return dest
-
-
 _PROBE = """
 import json, sys, time
+sys.path.insert(0, sys.argv[3])
+from bench import variants
+variants.apply(sys.argv[2])
 import masthead.plugins.email.plugin as plugin
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-spent = [0.0]
+spent = [0.0, 0.0]
 
 
 def timed(function):
     def wrapper(*args, **kwargs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             return function(*args, **kwargs)
         finally:
             spent[0] += time.perf_counter() - started
+            spent[1] += time.thread_time() - cpu
     return wrapper
 
 
@@ -61,15 +63,17 @@ plugin.write_issue = timed(plugin.write_issue)
 config = load_config(sys.argv[1])
 started = time.perf_counter()
 build(config)
-print(json.dumps({"total": time.perf_counter() - started, "email": spent[0]}))
+print(json.dumps({"total": time.perf_counter() - started, "email": spent[0], "cpu": spent[1]}))
 """
 
 
-def _build(project: Path) -> tuple[float, float]:
-    """One build in a fresh process: (whole build, time inside the email step)."""
+def build(project: Path, variant: str = "masthead") -> tuple[float, float, float]:
+    """One build in a fresh process, with masthead's own parts or a library's in their
+    place (bench/variants.py): (whole build, time inside the email step, CPU time
+    inside it)."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     out = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(project / "mkdocs.yml")],
+        [sys.executable, "-c", _PROBE, str(project / "mkdocs.yml"), variant, str(ROOT)],
         check=True,
         env=env,
         cwd=project,
@@ -77,24 +81,24 @@ def _build(project: Path) -> tuple[float, float]:
         text=True,
     ).stdout
     figures = json.loads(out.strip().splitlines()[-1])
-    return float(figures["total"]), float(figures["email"])
+    return float(figures["total"]), float(figures["email"]), float(figures["cpu"])
 
 
 def _site_build() -> tuple[float, float, int]:
     with tempfile.TemporaryDirectory() as tmp:
-        project = _copy(Path(tmp) / "site")
-        _build(project)  # warm the diagram cache
-        runs = [_build(project) for _ in range(RUNS)]
+        project = projects.copy_example(Path(tmp) / "site", strict=False)
+        build(project)  # warm the diagram cache
+        runs = [build(project) for _ in range(RUNS)]
         issues = len(list((project / "build" / "email").glob("*/email.html")))
     total = statistics.median(r[0] for r in runs)
     email = statistics.median(r[1] for r in runs)
     return total, email, issues
 
 
-def _large_issue() -> tuple[float, float, int]:
+def large_issue() -> Callable[[], EmailIssue]:
+    """``render_email`` of one large issue: 40 sections of the test suite's issue (code,
+    cards, a diagram, a reading list)."""
     sys.path.insert(0, str(ROOT / "generator"))
-    import css_inline
-
     from masthead.email.render import EmailSettings, IssueInfo, render_email
 
     fixture = (ROOT / "tests" / "fixtures" / "email" / "issue.html").read_text(encoding="utf-8")
@@ -111,13 +115,22 @@ def _large_issue() -> tuple[float, float, int]:
     )
     settings = EmailSettings(sender="Bench <bench@example.org>", budget=10**9)
     site_dir = ROOT / "tests" / "fixtures" / "email" / "site"
+    return lambda: render_email(
+        body, info, settings, template_dir=ROOT / "theme", site_dir=site_dir
+    )
+
+
+def _large_issue() -> tuple[float, float, int]:
+    import css_inline
+
+    render = large_issue()
 
     def full() -> float:
         started = time.perf_counter()
-        render_email(body, info, settings, template_dir=ROOT / "theme", site_dir=site_dir)
+        render()
         return time.perf_counter() - started
 
-    result = render_email(body, info, settings, template_dir=ROOT / "theme", site_dir=site_dir)
+    result = render()
     inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
     def baseline() -> float:

@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("MASTHEAD_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -84,9 +85,13 @@ def _watch_descendants(stop: threading.Event, peaks: dict[int, int], cpu: dict[i
     cpu[-1] = -time.thread_time()  # this watcher's own CPU time is not the pull's
 
 
-def _phase(phase: str, base: str, project: str) -> dict[str, float]:
-    """Run one phase in this process; return wall time and counts."""
+def _phase(phase: str, base: str, project: str, variant: str = "masthead") -> dict[str, Any]:
+    """Run one phase in this process, with masthead's own parts or a library's in
+    their place (bench/variants.py); return wall time and counts."""
     sys.path.insert(0, str(ROOT / "generator"))
+    from bench import variants
+
+    variants.apply(variant)
     urls = _urls(base)
     if phase == "baseline":
         import feedparser
@@ -127,10 +132,11 @@ def _phase(phase: str, base: str, project: str) -> dict[str, float]:
         "failed": len(report.failed),
         "unchanged": sum(o.status == "unchanged" for o in report.outcomes),
         "new": sum(report.new.values()),
+        "failures": sorted(f"{o.feed.name}: {o.reason}" for o in report.failed),
     }
 
 
-def _best(runs: list[dict[str, float]]) -> dict[str, float]:
+def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The fastest run, with the highest peak memory of all runs."""
     best = dict(min(runs, key=lambda r: r["wall"]))
     for key in ("rss", "rss_workers"):
@@ -139,9 +145,9 @@ def _best(runs: list[dict[str, float]]) -> dict[str, float]:
     return best
 
 
-def _run_phase(phase: str, base: str, project: str) -> dict[str, float]:
+def run_phase(phase: str, base: str, project: str, variant: str = "masthead") -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, "-m", "bench.bench_reading", phase, base, project],
+        [sys.executable, "-m", "bench.bench_reading", phase, base, project, variant],
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -169,12 +175,12 @@ def run() -> str:
             baselines, firsts = [], []
             for i in range(max(BASELINE_RUNS, FIRST_RUNS)):
                 if i < BASELINE_RUNS:
-                    baselines.append(_run_phase("baseline", base, scratch))
+                    baselines.append(run_phase("baseline", base, scratch))
                 if i < FIRST_RUNS:  # each with an empty cache and no lock file
                     project = str(Path(scratch) / f"project-{i}")
-                    firsts.append(_run_phase("pull", base, project))
+                    firsts.append(run_phase("pull", base, project))
             baseline = _best(baselines)
-            agains = [_run_phase("pull", base, project) for _ in range(REPULL_RUNS)]
+            agains = [run_phase("pull", base, project) for _ in range(REPULL_RUNS)]
         first = _best(firsts)
         again = _best(agains)
     finally:
@@ -263,7 +269,7 @@ host costs the pull nothing.
 
 
 if __name__ == "__main__":
-    phase, base, project = sys.argv[1:4]
-    result = _phase(phase, base, project)
+    phase, base, project, variant = sys.argv[1:5]
+    result = _phase(phase, base, project, variant)
     result["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps(result))
