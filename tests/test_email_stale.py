@@ -122,15 +122,19 @@ def test_an_edit_of_any_input_rebuilds_the_email_before_a_send(
         Path(__file__).resolve().parents[1] / "generator/masthead/email/templates/email/base.html"
     )
     override.joinpath("base.html").write_text(
-        base.read_text(encoding="utf-8").replace("View in browser", "Read it on the web"),
+        base.read_text(encoding="utf-8").replace(
+            '{{ mh_t("email.view_in_browser") }}', "See it in a browser"
+        ),
         encoding="utf-8",
     )
     # A template that did not exist when the email was built is noticed too.
     assert "theme/email/base.html" in send_again()
-    assert "Read it on the web" in handler.last_html()
+    assert "See it in a browser" in handler.last_html()
     edited = override / "base.html"
     edited.write_text(
-        edited.read_text(encoding="utf-8").replace("Read it on the web", "Open it in your browser"),
+        edited.read_text(encoding="utf-8").replace(
+            "See it in a browser", "Open it in your browser"
+        ),
         encoding="utf-8",
     )
     assert "theme/email/base.html" in send_again()
