@@ -115,3 +115,8 @@ class NewsletterPluginConfig(base.Config):
     """A YAML file of masthead's words (relative to the folder of mkdocs.yml), by language:
     ``de: {subscribe: {button: Jetzt abonnieren}}``. It changes words of masthead's
     catalogs, or adds a language they lack; empty: masthead's words as they ship."""
+    cache = c.Type(bool, default=True)
+    """Keep the HTML of every page's and every post excerpt's Markdown in
+    ``.cache/masthead/render/`` (beside mkdocs.yml) and convert again only what
+    changed; the site and the emails are the same bytes either way. ``false``: every
+    build converts everything."""

@@ -15,7 +15,8 @@
 - writes RSS and Atom feeds for the posts and for each newsletter
   (:mod:`~masthead.newsletter.feeds`), linked from every page's ``<head>``;
 - reads the site's words (``theme.language`` and the ``strings`` file,
-  :mod:`masthead.i18n`): the fences' and the templates' (``mh_t``) words.
+  :mod:`masthead.i18n`): the fences' and the templates' (``mh_t``) words;
+- adds the render cache to the build (:mod:`masthead.render_cache`, option ``cache``).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ from ...newsletter.related import (
 )
 from ...newsletter.tags import Tag, TagLink, collect, index_list, index_page, tag_page
 from ...publication import BlogInstance, Newsletter, Publication
+from ...render_cache.plugin import install as install_render_cache
 from .._fences import (
     PageErrors,
     accept_options,
@@ -230,6 +232,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
         if not self.config.enabled:
             return config
         use_theme(config, self.plugin_name)
+        install_render_cache(config, enabled=self.config.cache)
         try:
             self.publication = publication_of(config)
             self.strings = site_strings(config)
