@@ -174,7 +174,8 @@ def test_a_pull_killed_at_random_moments_leaves_the_lock_whole_and_a_rerun_succe
 def test_temporary_files_of_killed_writes_are_cleaned_up_later(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from masthead.reading.cache import STALE_TEMP, CachedFeed, FeedCache, remove_stale_temps
+    from masthead._io import STALE_TEMP, remove_stale_temps
+    from masthead.reading.cache import CachedFeed, FeedCache
     from masthead.reading.lock import Candidate, update_lock
 
     lock = tmp_path / f"{ISSUE}.yml"

@@ -8,6 +8,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +122,20 @@ def staging_dir(target: Path) -> Path:
         if stale.name.startswith(leftovers) and stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+
+
+STALE_TEMP = 3600.0
+"""Seconds after which a temporary file no process renamed is taken as left by one that
+was killed (a pull, even of hundreds of feeds, takes seconds)."""
+
+
+def remove_stale_temps(folder: Path, prefix: str = ".") -> None:
+    """Delete the temporary files (``<prefix>*.tmp``) that killed processes left in
+    ``folder``: those not touched for :data:`STALE_TEMP` seconds."""
+    limit = time.time() - STALE_TEMP
+    with contextlib.suppress(OSError), os.scandir(folder) as found:
+        for item in found:
+            if item.name.startswith(prefix) and item.name.endswith(".tmp"):
+                with contextlib.suppress(OSError):
+                    if item.is_file(follow_symlinks=False) and item.stat().st_mtime < limit:
+                        os.unlink(item.path)

@@ -17,7 +17,6 @@ or raised. All the requests of one push share one deadline.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
@@ -183,6 +182,8 @@ def send_requests(
     provider) fills :data:`DRAFT_ID` in the later ones. All of them must be done within
     ``deadline`` seconds. An error names the provider, the request, the status and the
     start of the answer (secrets redacted), and a draft already created."""
+    import asyncio  # loaded by a push only, not by every build that reads the providers
+
     from ..providers import get
 
     if not requests:
@@ -209,6 +210,8 @@ async def _push(
     deadline: float,
     redact: Redactor,
 ) -> PushResult:
+    import asyncio
+
     import httpx
 
     first, *rest = requests

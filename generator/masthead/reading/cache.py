@@ -22,13 +22,13 @@ import hashlib
 import json
 import os
 import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .._io import remove_stale_temps
 from .parse import PARSER_VERSION, Entry
 
 CACHE_DIR = Path(".cache") / "masthead" / "reading"
@@ -136,23 +136,6 @@ def _replace(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-
-
-STALE_TEMP = 3600.0
-"""Seconds after which a temporary file no process renamed is taken as left by one that
-was killed (a pull, even of hundreds of feeds, takes seconds)."""
-
-
-def remove_stale_temps(folder: Path, prefix: str = ".") -> None:
-    """Delete the temporary files (``<prefix>*.tmp``) that killed processes left in
-    ``folder``: those not touched for :data:`STALE_TEMP` seconds."""
-    limit = time.time() - STALE_TEMP
-    with contextlib.suppress(OSError), os.scandir(folder) as found:
-        for item in found:
-            if item.name.startswith(prefix) and item.name.endswith(".tmp"):
-                with contextlib.suppress(OSError):
-                    if item.is_file(follow_symlinks=False) and item.stat().st_mtime < limit:
-                        os.unlink(item.path)
 
 
 def generation_of(body: bytes) -> str:

@@ -25,11 +25,10 @@ from typing import Any
 
 import yaml
 
-from .._io import atomic_write
+from .._io import atomic_write, remove_stale_temps
 from ..content import Period
 from ..errors import ConfigError
 from . import _comments, _emit, _yaml
-from .cache import remove_stale_temps
 from .urls import is_safe_link, normalise_url
 
 PULLED_FIELDS = ("url", "title", "source", "published", "guid", "summary")

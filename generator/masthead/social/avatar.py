@@ -7,6 +7,7 @@ initials instead, as it does for a file Pillow cannot read (an SVG, say).
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from pathlib import Path
@@ -37,12 +38,15 @@ def initials(name: str) -> str:
     return picked.upper()
 
 
-def _round_mask(size: int) -> Image.Image:
+@functools.cache
+def round_mask(size: int) -> Image.Image:
+    """The round cut of an avatar ``size`` pixels wide (255 inside)."""
     big = Image.new("L", (size * _SUPERSAMPLE, size * _SUPERSAMPLE), 0)
     ImageDraw.Draw(big).ellipse((0, 0, big.width - 1, big.height - 1), fill=255)
     return big.resize((size, size), Image.Resampling.LANCZOS)
 
 
+@functools.lru_cache(maxsize=16)  # the same few authors on every card; never modified
 def _photo(data: bytes, size: int) -> Image.Image | None:
     try:
         with Image.open(io.BytesIO(data)) as opened:
@@ -60,21 +64,21 @@ def paste_avatar(
     *,
     data: bytes | None,
     name: str,
-    colours: tuple[str, str],
-) -> None:
-    """Put the round avatar on ``card`` at ``at`` (top left): the picture ``data`` when
-    Pillow reads it, else ``name``'s initials in ``colours`` (text colour, background)."""
-    mask = _round_mask(size)
+    shades: tuple[int, int],
+) -> Image.Image | None:
+    """Put the round avatar on the one-channel ``card`` at ``at`` (top left): ``name``'s
+    initials in ``shades`` (ink, paper). When Pillow reads the picture ``data``, the
+    initials are left out and the picture (RGBA) is returned instead, for the caller to
+    paste once the card has its colours."""
     picture = _photo(data, size) if data else None
+    ink, paper = shades
+    mask = round_mask(size)
     if picture is None:
-        ink, paper = colours
-        picture = Image.new("RGBA", (size, size), ink)
-        letters = initials(name)
+        disc = Image.new("L", (size, size), ink)
         face = font(int(size * 0.42))
-        ImageDraw.Draw(picture).text(
-            (size / 2, size / 2), letters, font=face, fill=paper, anchor="mm"
+        ImageDraw.Draw(disc).text(
+            (size / 2, size / 2), initials(name), font=face, fill=paper, anchor="mm"
         )
-    else:
-        background = Image.new("RGBA", (size, size), colours[0])
-        picture = Image.alpha_composite(background, picture)
-    card.paste(picture.convert("RGB"), at, mask)
+        card.paste(disc, at, mask)
+        return None
+    return picture
