@@ -35,9 +35,9 @@ _session = LiveSession()
 """This process's serve session (MkDocs serves one site per process)."""
 
 
-def install(config: MkDocsConfig, *, serving: bool) -> None:
-    """Add the quick rebuild to this build (once) when MkDocs serves the site."""
-    if not serving or NAME in config.plugins:
+def install(config: MkDocsConfig) -> None:
+    """Add the quick rebuild to this build (once); for builds MkDocs serves."""
+    if NAME in config.plugins:
         return
     changed = internals.changed()
     if changed:

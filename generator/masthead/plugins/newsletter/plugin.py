@@ -53,7 +53,6 @@ from ...errors import ConfigError, FrontMatterError, MastheadError, display_path
 from ...frontmatter import key_line
 from ...i18n import Strings, english
 from ...i18n.site import add_to_templates, site_strings, strings_file
-from ...live.plugin import install as install_live
 from ...newsletter import cards, feeds, placement, posts_fence
 from ...newsletter.issue import Issue, parse_issue
 from ...newsletter.related import (
@@ -234,7 +233,11 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
             return config
         use_theme(config, self.plugin_name)
         install_render_cache(config, enabled=self.config.cache)
-        install_live(config, serving=self.serving)
+        if self.serving:
+            # MkDocs' server modules, which the quick rebuild relies on, load under serve only.
+            from ...live.plugin import install as install_live
+
+            install_live(config)
         try:
             self.publication = publication_of(config)
             self.strings = site_strings(config)
