@@ -1,11 +1,13 @@
 """Which pages of the last build a set of changed files touches, and each read again.
 
-Pure of MkDocs' server: given the last build (:class:`Built`) and the files whose
-bytes changed, :func:`touched` names the pages to render first, or ``None`` when the
-change is one the last build cannot stand in for (a new or deleted file, the
-configuration, a template, a diagram's code, a post whose URL, date, draft state,
-categories or authors changed: its lists and its neighbours move). :func:`refresh`
-makes a page ready for MkDocs' page loop again.
+Pure of MkDocs' server: given the last build (:class:`Built`) and the files that
+changed, :func:`touched` names the pages to render first, or ``None`` when the change
+is one the last build cannot stand in for (the configuration, a file other than a
+page or a reading lock, such as an image, the authors or a diagram's code; a post
+whose URL, date, draft state, categories or authors changed: its lists and its
+neighbours move). Files the last build did not know (a new page, an editor's swap
+file) are left to the full build that follows. :func:`refresh` makes a page ready
+for MkDocs' page loop again.
 """
 
 from __future__ import annotations
@@ -49,28 +51,36 @@ class Built:
                 return file.page
         return None
 
+    def pages_showing(self, lock: Path) -> list[Page]:
+        """The pages whose reading fences showed the lock file ``lock``."""
+        reading = self.config.plugins.get("masthead/reading")
+        if reading is None:
+            return []
+        return [f.page for f in self.doc_files() if f.page and lock in reading.locks_of(f.src_uri)]
+
+    def known_files(self) -> set[Path]:
+        """Every source file the build read or copied, and its configuration file."""
+        known = {Path(f.abs_src_path).resolve() for f in self.files if f.abs_src_path}
+        if self.config.config_file_path:
+            known.add(Path(self.config.config_file_path).resolve())
+        return known
+
 
 def touched(built: Built, changed: Iterable[Path]) -> list[Page] | None:
     """The pages to render again for ``changed`` (resolved paths), or ``None``."""
-    reading = built.config.plugins.get("masthead/reading")
+    known = built.known_files()
     pages: list[Page] = []
     for path in changed:
         page = built.page_of(path)
-        if page is None and reading is not None:
-            showing = [
-                f.page
-                for f in built.doc_files()
-                if f.page is not None and path in reading.locks_of(f.src_uri)
-            ]
-            if not showing:
-                return None
-            pages += showing
-        elif page is None:
-            return None
-        else:
+        showing = [] if page is not None else built.pages_showing(path)
+        if page is not None:
             pages.append(page)
+        elif showing:
+            pages += showing
+        elif path in known:
+            return None
     unique = {id(p): p for p in pages}
-    return list(unique.values())
+    return list(unique.values()) or None
 
 
 def blog_of(built: Built, page: Page) -> BlogPlugin | None:

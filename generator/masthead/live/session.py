@@ -7,8 +7,8 @@ builder:
 
 1. It compares the files under the watched folders with what they were when the last
    full build started (size and modification time), to learn what was saved.
-2. When every changed file is a page of the last build, or a reading lock one of its
-   pages shows, and none of them moves (:mod:`.pages`), it renders those pages with
+2. When every changed file the last build knew is a page of it, or a reading lock one
+   of its pages shows, and none of them moves (:mod:`.pages`), it renders those pages with
    the last build's navigation, plugins and templates, writes them into the served
    site and lets the browsers reload: the saved page is there in a fraction of a
    second.
@@ -64,11 +64,9 @@ def snapshot(roots: list[Path]) -> Snapshot:
     return out
 
 
-def changes(before: Snapshot, after: Snapshot) -> set[Path] | None:
-    """The files whose size or time changed; ``None`` when a file came or went."""
-    if before.keys() != after.keys():
-        return None
-    return {path for path, seen in after.items() if before[path] != seen}
+def changes(before: Snapshot, after: Snapshot) -> set[Path]:
+    """The files that came, went, or whose size or time changed."""
+    return {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
 
 
 class LiveSession:
