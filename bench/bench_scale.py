@@ -484,16 +484,18 @@ process. {os.cpu_count()} CPUs, shared (load average {load:.1f} at the end).
 {_table(figures)}
 
 `mkdocs serve` on loopback: seconds from saving a file to the first response of
-the page with the new text (polled every {POLL:g} s; the server answers when the
-rebuild has ended), and the CPU time of that rebuild, one save at a time. MkDocs
-rebuilds the whole site on every save, stock or not, so the stock site is timed
+the page with the new text (polled every {POLL:g} s), the CPU time of the whole
+rebuild, and, for a title, when the blog index shows it, one save at a time.
+Stock MkDocs answers once the whole site is rebuilt; masthead renders the pages
+the save touches first, serves them, then rebuilds the site behind them (see
+docs/configuration.md, "Serving: the saved page first"). The stock site is timed
 for one save (a post's body), the baseline of every row.
 
 {_serve_table(figures)}
 
 At {largest.posts} posts a masthead build costs {cold_ratio} the CPU time of the
 stock build cold and {warm_ratio} warm; a post's save shows in `mkdocs serve`
-after {body_seconds:.0f} s, {body_ratio} stock's.
+after {body_seconds:.1f} s, {body_ratio} stock's.
 Set `{ENV_SIZES}=100,500` (sizes of your choice) for a quicker run.
 """
 

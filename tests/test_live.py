@@ -178,6 +178,8 @@ def test_a_saved_page_is_shown_first_and_the_site_follows(project: Path) -> None
         assert len(served.quick()) == quick_so_far
         assert marker in served.page(moved)
         assert proc.poll() is None
+        # No request found the site missing, while a full build ran or as it ended.
+        assert "code 404" not in served.text()
 
 
 def test_a_new_publication_shows_a_saved_post_first(tmp_path: Path) -> None:

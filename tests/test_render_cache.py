@@ -267,7 +267,8 @@ def test_an_excerpt_numbers_its_footnotes_as_without_the_cache(
 
 # -- a large publication, edited --------------------------------------------------------
 
-POSTS = 200
+POSTS = 500
+"""A publication of years of posts, the size builds and saves are measured at."""
 
 
 def _post(project: Path, n: int) -> Path:

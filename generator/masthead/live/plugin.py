@@ -36,9 +36,12 @@ _session = LiveSession()
 
 
 def install(config: MkDocsConfig) -> None:
-    """Add the quick rebuild to this build (once); for builds MkDocs serves."""
+    """Add the quick rebuild to this build (once); for builds MkDocs serves. A full
+    rebuild of the session writes the site into the folder the session picked."""
     if NAME in config.plugins:
         return
+    if _session.target is not None:
+        config.site_dir = str(_session.target)
     changed = internals.changed()
     if changed:
         log.info(

@@ -12,10 +12,12 @@ builder:
    the last build's navigation, plugins and templates, writes them into the served
    site and lets the browsers reload: the saved page is there in a fraction of a
    second.
-3. It then runs MkDocs' own full build, into the served folder as always, while the
-   server serves the site as it was after step 2 from a folder set aside; when the
-   build ends the server serves the new site and the browsers reload again. Lists,
-   feeds, navigation, search and emails are then what a clean build writes.
+3. It then runs MkDocs' own full build into a second folder, while the server goes on
+   serving the site as it was after step 2; when the build ends the server serves
+   the new folder and the browsers reload again. Lists, feeds, navigation, search and
+   emails are then what a clean build writes. The two folders take turns: the next
+   full build empties and fills the one served before (a request that started before
+   the switch still finds its file).
 
 Any other change, and any error in step 2, leaves only step 3: MkDocs' rebuild as it
 is, which reports the error.
@@ -23,6 +25,7 @@ is, which reports the error.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import shutil
@@ -41,8 +44,8 @@ log = logging.getLogger("mkdocs.plugins.masthead.live")
 
 Snapshot = dict[Path, tuple[int, int]]
 
-SET_ASIDE = ".shown"
-"""Suffix of the folder the server serves from while a full rebuild runs."""
+SECOND = ".next"
+"""Suffix of the second site folder, beside the one MkDocs made for the session."""
 
 
 def snapshot(roots: list[Path]) -> Snapshot:
@@ -78,10 +81,17 @@ class LiveSession:
         self.roots: list[Path] = []
         self.built: Built | None = None
         self.before: Snapshot | None = None
+        self.folders: tuple[Path, Path] | None = None
+        self.target: Path | None = None
+        """The folder the full build running writes the site into (``None``: none runs)."""
 
     def attach(self, server: Any, builder: Callable[[], None]) -> None:
         """Stand in for ``builder`` as ``server``'s builder."""
         self.server, self.full_build = server, builder
+        first = Path(server.root)
+        second = first.with_name(first.name + SECOND)
+        self.folders = (first, second)
+        atexit.register(shutil.rmtree, second, ignore_errors=True)  # MkDocs removes the first
         server.builder = self
 
     # -- what the full builds leave (from the hooks in .plugin) ------------------------
@@ -98,12 +108,16 @@ class LiveSession:
 
     def __call__(self) -> None:
         shown = self._show_saved()
-        if not shown:
+        assert self.folders is not None
+        first, second = self.folders
+        self.target = second if Path(self.server.root) == first else first
+        try:
             self.full_build()
-            return
-        with self._set_aside():
-            self.full_build()
-        internals.reload_after_build(self.server)
+        finally:
+            target, self.target = self.target, None
+        self.server.root = str(target)
+        if shown:
+            internals.reload_after_build(self.server)
 
     def _show_saved(self) -> bool:
         """Step 2 of the module's docstring; true when the saved pages are served."""
@@ -132,25 +146,6 @@ class LiveSession:
             time.perf_counter() - started,
         )
         return True
-
-    @contextmanager
-    def _set_aside(self) -> Iterator[None]:
-        """Serve the site as it is from a folder beside it while MkDocs rebuilds it."""
-        site = Path(self.server.root)
-        aside = site.with_name(site.name + SET_ASIDE)
-        shutil.rmtree(aside, ignore_errors=True)
-        site.rename(aside)
-        self.server.root = str(aside)
-        site.mkdir()
-        try:
-            yield
-        except BaseException:
-            shutil.rmtree(site, ignore_errors=True)
-            aside.rename(site)
-            raise
-        finally:
-            self.server.root = str(site)
-        shutil.rmtree(aside, ignore_errors=True)
 
 
 def _render(built: Built, page: Any) -> None:
