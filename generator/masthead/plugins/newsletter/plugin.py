@@ -176,6 +176,9 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
 
     def __init__(self) -> None:
         self.serving = False
+        self.quick_rebuild = False
+        """Under ``mkdocs serve`` without ``--dirty`` (whose rebuilds write into the served
+        folder): a save shows its page first (:mod:`masthead.live`)."""
         self.publication: Publication | None = None
         self.blogs: dict[str, BlogPlugin] = {}
         self.letters: dict[str, Newsletter] = {}
@@ -219,11 +222,12 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
+        self.quick_rebuild = self.serving and not dirty
 
     def on_shutdown(self) -> None:
         # MkDocs keeps a plugin with on_startup for the whole process (every rebuild of
         # `mkdocs serve`); per-build state is reset in on_config and on_files.
-        self.serving = False
+        self.serving = self.quick_rebuild = False
 
     # Runs before the other plugins' on_config: masthead/email reads the newsletters and the
     # Material blog instances read their authors files.
@@ -233,7 +237,7 @@ class NewsletterPlugin(PageErrors, BasePlugin[NewsletterPluginConfig]):
             return config
         use_theme(config, self.plugin_name)
         install_render_cache(config, enabled=self.config.cache)
-        if self.serving:
+        if self.quick_rebuild:
             # MkDocs' server modules, which the quick rebuild relies on, load under serve only.
             from ...live.plugin import install as install_live
 
