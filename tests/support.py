@@ -124,8 +124,11 @@ def wait_until(check: Callable[[], bool], what: str, *, log: Path, limit: float 
 
 
 @contextlib.contextmanager
-def masthead_serve(project: Path, log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Run ``masthead serve`` in ``project`` on a free loopback port, output to ``log``.
+def masthead_serve(
+    project: Path, log: Path, command: tuple[str, ...] = ("masthead.cli", "serve")
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run ``masthead serve`` (or ``python -m <command>``) in ``project`` on a free
+    loopback port, output to ``log``.
 
     Yields the base URL and the process; stops the server (SIGINT, then SIGKILL)
     on the way out.
@@ -133,7 +136,7 @@ def masthead_serve(project: Path, log: Path) -> Iterator[tuple[str, subprocess.P
     port = free_port()
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "masthead.cli", "serve", "-a", f"127.0.0.1:{port}"],
+            [sys.executable, "-m", *command, "-a", f"127.0.0.1:{port}"],
             cwd=project,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -9,11 +9,7 @@ in for (a moved post, bad front matter) are left to MkDocs' full rebuild.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import urllib.request
 from html import escape
 from pathlib import Path
@@ -24,7 +20,7 @@ from masthead.cli import main
 from masthead.live import internals
 from masthead.live.session import changes, snapshot
 
-from .support import build_site, fetch_text, free_port, masthead_serve, wait_until
+from .support import build_site, fetch_text, masthead_serve, wait_until
 
 SCRIPT = re.compile(r"<script>\s*var livereload = .*?livereload\((\d+), \d+\);\s*</script>", re.S)
 
@@ -210,28 +206,11 @@ def test_a_dirty_serve_rebuilds_as_mkdocs_does(tmp_path: Path) -> None:
     post = next((pub / "content" / "blog" / "posts").glob("*.md"))
     url = next(u for u in _pages_showing(build_site(pub), "") if u.endswith(f"/{post.stem}/"))
     log = tmp_path / "serve.log"
-    port = free_port()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "serve", "--dirty", "-a", f"127.0.0.1:{port}"],
-            cwd=pub,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-            start_new_session=True,
-        )
-    try:
-        served = Served(f"http://127.0.0.1:{port}/", log)
+    with masthead_serve(pub, log, ("mkdocs", "serve", "--dirty")) as (base, _):
+        served = Served(base, log)
         served.wait_built(1)
         marker = "A sentence saved in a dirty serve."
         _append(post, marker)
         served.wait_for(url, marker)
         served.wait_built(2)
         assert served.quick() == []
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
